@@ -1,0 +1,18 @@
+# HFE charm/beauty separation workflow. Run `snakemake` from this directory (the default
+# workflow profile in workflow/profiles/default sets the cores); see README.md.
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/decay_library.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        decay_library_outputs(),

@@ -1,0 +1,95 @@
+"""Configuration: JSON-schema validation that fills defaults, then semantic checks.
+
+Errors name the offending key as a dotted path (``decay_library.species[2]``), so a malformed
+config fails before any job starts with a message that says where to look.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from analysis.errors import ConfigError
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load_schema(path: str | Path = SCHEMA_PATH) -> dict:
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
+def _with_defaults(validator_class):
+    """A validator that fills ``default`` values of object properties while validating."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def key_path(path) -> str:
+    """Dotted key path of a jsonschema error location, e.g. ``response.step_size``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "<top level>"
+
+
+def validate_config(config: dict, schema: dict | None = None) -> dict:
+    """Return a validated copy of ``config`` with defaults filled; raise :class:`ConfigError`."""
+    schema = load_schema() if schema is None else schema
+    if not isinstance(config, dict):
+        raise ConfigError(f"config must be a mapping of keys, got {type(config).__name__}")
+    filled = copy.deepcopy(config)
+    validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(filled), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = [f"config key '{key_path(e.absolute_path)}': {e.message}" for e in errors]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    check_semantics(filled)
+    return filled
+
+
+def check_semantics(config: dict) -> None:
+    """Cross-key checks the schema cannot express."""
+    library, response = config["decay_library"], config["response"]
+    width = response["parent_pt_bin_width"]
+    n_bins = library["pt_max"] / width
+    if abs(n_bins - round(n_bins)) > 1e-6:
+        raise ConfigError(
+            f"config key 'response.parent_pt_bin_width': {width} does not divide "
+            f"decay_library.pt_max = {library['pt_max']}"
+        )
+    edges = response["electron_pt_edges"]
+    if edges["max"] <= edges["min"]:
+        raise ConfigError("config key 'response.electron_pt_edges': max must exceed min")
+    n_e = (edges["max"] - edges["min"]) / edges["width"]
+    if abs(n_e - round(n_e)) > 1e-6:
+        raise ConfigError("config key 'response.electron_pt_edges.width': does not divide max - min")
+    if edges["max"] > library["pt_max"]:
+        raise ConfigError(
+            f"config key 'response.electron_pt_edges.max': {edges['max']} GeV/c beyond the parents' "
+            f"decay_library.pt_max = {library['pt_max']}"
+        )
+
+
+def load_config(path: str | Path) -> dict:
+    """Read a YAML config file and validate it."""
+    path = Path(path)
+    try:
+        with open(path) as f:
+            config = yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    return validate_config(config)

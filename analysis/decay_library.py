@@ -1,0 +1,38 @@
+"""One chunk of the decay library: generate with PYTHIA and write the ROOT file with provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis.decay_generator import DecayKinematics, generate_decays, pythia_version
+from analysis.decay_ntuple import write_decay_file
+from analysis.seeds import deterministic_uuid, derive_seed, pythia_seed
+from analysis.species import species_by_name
+
+
+def write_decay_chunk(
+    path: str | Path,
+    species_name: str,
+    chunk: int,
+    n_parents: int,
+    global_seed: int,
+    kinematics: DecayKinematics = DecayKinematics(),
+    parents_per_event: int = 200,
+) -> dict:
+    """Generate chunk ``chunk`` of ``species_name`` and write it to ``path``; return provenance."""
+    species = species_by_name(species_name)
+    decays = generate_decays(species, n_parents, global_seed, chunk, kinematics, parents_per_event)
+    provenance = {
+        "species": species.name,
+        "pdg": species.pdg,
+        "chunk": int(chunk),
+        "n_parents": int(n_parents),
+        "global_seed": int(global_seed),
+        "numpy_seed": derive_seed(global_seed, "decays", species.name, chunk),
+        "pythia_seed": pythia_seed(global_seed, species.name, chunk),
+        "pythia_version": pythia_version(),
+        "parents_per_event": int(parents_per_event),
+        "kinematics": {"pt_max": kinematics.pt_max, "y_max": kinematics.y_max},
+    }
+    write_decay_file(path, decays, provenance, uuid=deterministic_uuid(global_seed, species.name, chunk))
+    return provenance

@@ -1,0 +1,184 @@
+"""Decay response matrix R[electron pT bin, parent pT bin] of one hadron species.
+
+Normalisation: for parents generated flat in pT and in rapidity over |y| < y_max,
+
+    electrons in e-bin i with |eta_e| < eta_max  =  sum_j R[i, j] * (parents in parent bin j, |y| < y_max)
+
+so ``R[i, j]`` is the number of heavy-flavour decay electrons in acceptance per parent of pT bin
+j, including the branching ratio and the per-origin rescaling of :mod:`analysis.electron_yields`.
+The library is read in bounded steps with ``uproot.iterate``: memory does not depend on the
+number of chunks.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+
+from analysis.decay_ntuple import (
+    ELECTRON_BRANCHES,
+    PARENT_BRANCHES,
+    iterate_decays,
+    library_kinematics,
+    read_provenance,
+)
+from analysis.electron_yields import origin_weights, read_scale_factors
+
+
+def uniform_edges(low: float, high: float, width: float) -> np.ndarray:
+    """Bin edges from ``low`` to ``high`` (GeV/c) in steps of ``width``; ``high - low`` must be a
+    multiple of ``width``."""
+    n = round((high - low) / width)
+    if n < 1 or not np.isclose(low + n * width, high, rtol=0, atol=1e-9 * max(1.0, abs(high))):
+        raise ValueError(f"[{low}, {high}] is not a whole number of bins of width {width}")
+    return np.linspace(low, high, n + 1)
+
+
+@dataclass
+class ResponseMatrix:
+    """Electron response of one species with its binning and provenance."""
+
+    matrix: np.ndarray  # (n_electron_bins, n_parent_bins): electrons per parent
+    matrix_error: np.ndarray  # MC statistical error of ``matrix``
+    electron_edges: np.ndarray  # GeV/c
+    parent_edges: np.ndarray  # GeV/c
+    parents_per_bin: np.ndarray  # generated parents (sum of parent weights) per parent bin
+    parent_y_max: float  # parents generated flat in |y| < parent_y_max
+    electron_eta_max: float  # electron acceptance |eta| < electron_eta_max
+    provenance: dict = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> None:
+        """Write an ``.npz`` file atomically; bytes depend only on the content."""
+        arrays = {
+            "matrix": self.matrix,
+            "matrix_error": self.matrix_error,
+            "electron_edges": self.electron_edges,
+            "parent_edges": self.parent_edges,
+            "parents_per_bin": self.parents_per_bin,
+            "acceptance": np.array([self.parent_y_max, self.electron_eta_max]),
+            "provenance": np.frombuffer(json.dumps(self.provenance, sort_keys=True).encode(), dtype=np.uint8),
+        }
+        write_npz_reproducibly(path, arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ResponseMatrix":
+        with np.load(path) as f:
+            return cls(
+                matrix=f["matrix"],
+                matrix_error=f["matrix_error"],
+                electron_edges=f["electron_edges"],
+                parent_edges=f["parent_edges"],
+                parents_per_bin=f["parents_per_bin"],
+                parent_y_max=float(f["acceptance"][0]),
+                electron_eta_max=float(f["acceptance"][1]),
+                provenance=json.loads(f["provenance"].tobytes().decode()),
+            )
+
+
+def write_npz_reproducibly(path: str | Path, arrays: dict) -> None:
+    """``numpy.savez`` with fixed zip timestamps (so reruns give identical bytes), written to a
+    temporary name and renamed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, buffer.getvalue())
+    os.replace(tmp, path)
+
+
+def build_response(
+    paths: Sequence[str | Path],
+    electron_edges: np.ndarray,
+    parent_edges: np.ndarray,
+    origin_weight: np.ndarray,
+    eta_max: float = 0.8,
+    step_size: int | str = 200_000,
+    provenance: dict | None = None,
+) -> ResponseMatrix:
+    """Accumulate the response of one species from its decay files.
+
+    ``origin_weight[code]`` multiplies electrons of each :class:`ElectronOrigin` (0 drops them).
+    """
+    pt_max, y_max = library_kinematics(paths)
+    origin_weight = np.asarray(origin_weight, dtype=float)
+    if parent_edges[-1] > pt_max + 1e-9:
+        raise ValueError(f"parent binning reaches {parent_edges[-1]} GeV/c beyond the generated pt_max = {pt_max}")
+    # Sums of parent weights per (origin, electron bin, parent bin). With unit parent weights
+    # these are exact integers, so the result does not depend on step_size or file order.
+    n_origins = len(origin_weight)
+    shape = (n_origins, len(electron_edges) - 1, len(parent_edges) - 1)
+    sum_w, sum_w2 = np.zeros(shape), np.zeros(shape)
+    parents = np.zeros(len(parent_edges) - 1)
+    origin_edges = np.arange(n_origins + 1) - 0.5
+    for batch in iterate_decays(paths, PARENT_BRANCHES + ELECTRON_BRANCHES, step_size):
+        parent_weight = ak.to_numpy(batch.parent_weight)
+        parents += np.histogram(ak.to_numpy(batch.parent_pt), bins=parent_edges, weights=parent_weight)[0]
+        accepted = abs(batch.electron_eta) < eta_max
+        parent_pt = ak.broadcast_arrays(batch.parent_pt, batch.electron_pt)[0][accepted]
+        weight = ak.to_numpy(ak.flatten(ak.broadcast_arrays(batch.parent_weight, batch.electron_pt)[0][accepted]))
+        sample = (
+            ak.to_numpy(ak.flatten(batch.electron_origin[accepted])),
+            ak.to_numpy(ak.flatten(batch.electron_pt[accepted])),
+            ak.to_numpy(ak.flatten(parent_pt)),
+        )
+        bins = (origin_edges, electron_edges, parent_edges)
+        sum_w += np.histogramdd(sample, bins=bins, weights=weight)[0]
+        sum_w2 += np.histogramdd(sample, bins=bins, weights=weight * weight)[0]
+    weighted = np.tensordot(origin_weight, sum_w, axes=1)
+    weighted_w2 = np.tensordot(origin_weight**2, sum_w2, axes=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        matrix = np.where(parents > 0, weighted / parents, 0.0)
+        matrix_error = np.where(parents > 0, np.sqrt(weighted_w2) / parents, 0.0)
+    return ResponseMatrix(
+        matrix=matrix,
+        matrix_error=matrix_error,
+        electron_edges=np.asarray(electron_edges, dtype=float),
+        parent_edges=np.asarray(parent_edges, dtype=float),
+        parents_per_bin=parents,
+        parent_y_max=float(y_max),
+        electron_eta_max=float(eta_max),
+        provenance=dict(provenance or {}),
+    )
+
+
+def build_species_response(
+    species: str, paths: Sequence[str | Path], yields_path: str | Path, response_config: dict, pt_max: float
+) -> ResponseMatrix:
+    """Response of one species with the binning, acceptance and rescaling of the config's
+    ``response`` section and the scale factors of ``electron_yields.json``."""
+    factors = read_scale_factors(yields_path, species)
+    edges = response_config["electron_pt_edges"]
+    electron_edges = uniform_edges(edges["min"], edges["max"], edges["width"])
+    parent_edges = uniform_edges(0.0, pt_max, response_config["parent_pt_bin_width"])
+    provenance = {
+        "species": species,
+        "files": [str(p) for p in paths],
+        "chunks": [read_provenance(p) for p in paths],
+        "branching_ratio_scaling": response_config["branching_ratio_scaling"],
+        "scale_factors": factors,
+        "include_charmonium": response_config["include_charmonium"],
+        "normalisation": "R[i, j] = electrons in e-bin i with |eta| < eta_max per parent in pT bin j "
+        "(parents flat in |y| < parent_y_max)",
+    }
+    return build_response(
+        paths,
+        electron_edges,
+        parent_edges,
+        origin_weights(factors, response_config["include_charmonium"]),
+        response_config["electron_eta_max"],
+        response_config["step_size"],
+        provenance,
+    )

@@ -1,0 +1,68 @@
+# Decay library: PYTHIA 8 decays of heavy-flavour hadrons -> ROOT ntuples -> electron responses.
+
+
+def decay_library_outputs():
+    return [
+        "results/decays/electron_yields.json",
+        *expand("results/responses/{species}.npz", species=SPECIES),
+    ]
+
+
+rule decay_chunk:
+    """Decay parents_per_chunk hadrons of one species with PYTHIA; one ROOT file per chunk."""
+    output:
+        "results/decays/{species}/chunk_{chunk}.root",
+    params:
+        n_parents=config["decay_library"]["parents_per_chunk"],
+        parents_per_event=config["decay_library"]["parents_per_event"],
+        pt_max=config["decay_library"]["pt_max"],
+        y_max=config["decay_library"]["y_max"],
+        seed=config["seed"],
+    log:
+        "results/logs/decay_chunk/{species}_{chunk}.log",
+    threads: 1
+    resources:
+        # ~60 bytes per parent in memory (arrays + electrons) plus PYTHIA itself;
+        # beauty decays ~15k parents/s/core, charm ~45k parents/s/core
+        mem_mb=lambda wc: 500 + config["decay_library"]["parents_per_chunk"] // 5000,
+        runtime=lambda wc: 5 + config["decay_library"]["parents_per_chunk"] // 300_000,
+    script:
+        "../scripts/generate_decay_chunk.py"
+
+
+rule electron_yields:
+    """Electrons per parent and origin (full phase space), PDG targets and rescaling factors."""
+    input:
+        decay_chunk_files(SPECIES),
+    output:
+        "results/decays/electron_yields.json",
+    params:
+        species=SPECIES,
+        scaling=config["response"]["branching_ratio_scaling"],
+        step_size=config["response"]["step_size"],
+    log:
+        "results/logs/electron_yields.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/measure_electron_yields.py"
+
+
+rule response:
+    """Response matrix R[electron pT, parent pT] of one species in the electron acceptance."""
+    input:
+        decays=lambda wc: decay_chunk_files(wc.species),
+        yields="results/decays/electron_yields.json",
+    output:
+        "results/responses/{species}.npz",
+    params:
+        response=config["response"],
+        pt_max=config["decay_library"]["pt_max"],
+    log:
+        "results/logs/response/{species}.log",
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    script:
+        "../scripts/build_response.py"
