@@ -94,12 +94,15 @@ def heavy_flavour_electrons(event, parent_index: int, beauty_parent: bool, visit
             elif abs_code in (pdg_codes.ELECTRON, pdg_codes.TAU) or pdg_codes.is_parton_or_special(code):
                 stack.append((daughter, via_charm, via_tau or abs_code == pdg_codes.TAU, charmonium))
             elif pdg_codes.is_heavy_flavour_hadron(code):
+                open_charm = pdg_codes.is_open_charm_hadron(code)
+                # charmonium counts only as the last heavy hadron above the electron:
+                # B -> psi(3770) -> D D-bar -> e is b -> c -> e, not a J/psi electron
                 stack.append(
                     (
                         daughter,
-                        via_charm or pdg_codes.is_open_charm_hadron(code),
+                        via_charm or open_charm,
                         via_tau,
-                        charmonium or pdg_codes.is_charmonium(code),
+                        pdg_codes.is_charmonium(code) or (charmonium and not open_charm),
                     )
                 )
             # light hadrons, photons, muons, neutrinos: nothing below them counts

@@ -105,13 +105,20 @@ def _open(path: str | Path):
 def check_decay_file(path: str | Path) -> int:
     """Check that ``path`` holds a readable ``decays`` tree with every branch; return its entries."""
     with _open(path) as f:
-        if TREE_NAME not in f:
-            raise NtupleError(f"{path}: no TTree '{TREE_NAME}' (keys: {f.keys()})")
-        tree = f[TREE_NAME]
-        missing = [b for b in PARENT_BRANCHES + ELECTRON_BRANCHES if b not in tree]
+        try:
+            keys = f.keys(cycle=False)
+            if TREE_NAME not in keys:
+                raise NtupleError(f"{path}: no TTree '{TREE_NAME}' (keys: {keys})")
+            tree = f[TREE_NAME]
+            missing = [b for b in PARENT_BRANCHES + ELECTRON_BRANCHES if b not in tree]
+            entries = tree.num_entries
+        except NtupleError:
+            raise
+        except Exception as exc:  # truncated or corrupt: uproot raises OSError, ValueError, ...
+            raise NtupleError(f"{path}: corrupt or truncated ROOT file ({type(exc).__name__}: {exc})") from exc
         if missing:
             raise NtupleError(f"{path}: tree '{TREE_NAME}' lacks branch(es) {missing}")
-        return tree.num_entries
+        return entries
 
 
 def iterate_decays(
