@@ -64,12 +64,14 @@ def make_decayer(seed: int):
 
 
 def _origin(beauty_parent: bool, via_charm: bool, via_tau: bool, charmonium: bool) -> ElectronOrigin:
-    if via_tau:
-        return ElectronOrigin.VIA_TAU
+    """Origin code; a charm hadron between a beauty parent and a tau makes b -> c -> tau -> e
+    part of the charm cascade (as in PDG's b -> c -> l), so VIA_TAU is b -> tau -> e only."""
     if charmonium:
         return ElectronOrigin.CHARMONIUM
     if beauty_parent and via_charm:
         return ElectronOrigin.VIA_CHARM
+    if via_tau:
+        return ElectronOrigin.VIA_TAU
     return ElectronOrigin.DIRECT
 
 
@@ -80,6 +82,7 @@ def heavy_flavour_electrons(event, parent_index: int, beauty_parent: bool, visit
     """
     found = []
     stack = [(parent_index, False, False, False)]
+    role_of = pdg_codes.decay_chain_role
     while stack:
         index, via_charm, via_tau, charmonium = stack.pop()
         for daughter in event.daughterList(index):
@@ -87,25 +90,21 @@ def heavy_flavour_electrons(event, parent_index: int, beauty_parent: bool, visit
                 continue
             visited.add(daughter)
             particle = event[daughter]
-            code = particle.id()
-            abs_code = abs(code)
-            if abs_code == pdg_codes.ELECTRON and particle.isFinal():
+            role = role_of(particle.id())
+            if role == "stop":
+                continue
+            if role == "electron" and particle.isFinal():
                 found.append((particle, _origin(beauty_parent, via_charm, via_tau, charmonium)))
-            elif abs_code in (pdg_codes.ELECTRON, pdg_codes.TAU) or pdg_codes.is_parton_or_special(code):
-                stack.append((daughter, via_charm, via_tau or abs_code == pdg_codes.TAU, charmonium))
-            elif pdg_codes.is_heavy_flavour_hadron(code):
-                open_charm = pdg_codes.is_open_charm_hadron(code)
+            elif role in ("electron", "transparent", "heavy"):
+                stack.append((daughter, via_charm, via_tau, charmonium))
+            elif role == "tau":
+                stack.append((daughter, via_charm, True, charmonium))
+            elif role == "open_charm":
                 # charmonium counts only as the last heavy hadron above the electron:
                 # B -> psi(3770) -> D D-bar -> e is b -> c -> e, not a J/psi electron
-                stack.append(
-                    (
-                        daughter,
-                        via_charm or open_charm,
-                        via_tau,
-                        pdg_codes.is_charmonium(code) or (charmonium and not open_charm),
-                    )
-                )
-            # light hadrons, photons, muons, neutrinos: nothing below them counts
+                stack.append((daughter, True, via_tau, False))
+            else:  # charmonium
+                stack.append((daughter, via_charm, via_tau, True))
     return found
 
 

@@ -7,6 +7,8 @@ and PYTHIA's special codes (strings 92, clusters 91, ...).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 ELECTRON = 11
 TAU = 15
 PHOTON = 22
@@ -60,3 +62,28 @@ def is_charmonium(pdg: int) -> bool:
 def is_open_charm_hadron(pdg: int) -> bool:
     """Hadrons with a c quark and no b quark, excluding charmonium."""
     return heavy_quark_content(pdg) == {4} and not is_charmonium(pdg)
+
+
+@lru_cache(maxsize=None)
+def decay_chain_role(pdg: int) -> str:
+    """Role of a particle on the decay chain from a heavy-flavour parent to an electron
+    (cached: the decay walk asks this for every daughter).
+
+    ``electron``; ``tau``; ``transparent`` (partons, strings: carry the history only);
+    ``open_charm``; ``charmonium``; ``heavy`` (other heavy-flavour hadrons: beauty);
+    ``stop`` (light hadrons, photons, muons, neutrinos: nothing below them counts).
+    """
+    code = abs(pdg)
+    if code == ELECTRON:
+        return "electron"
+    if code == TAU:
+        return "tau"
+    if is_parton_or_special(code):
+        return "transparent"
+    if is_charmonium(code):
+        return "charmonium"
+    if is_open_charm_hadron(code):
+        return "open_charm"
+    if is_heavy_flavour_hadron(code):
+        return "heavy"
+    return "stop"

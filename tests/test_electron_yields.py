@@ -60,6 +60,13 @@ def test_raw_b_cascade_in_pdg_range(yields):
     assert 0.0962 * 0.95 - 3 * error < value < 0.0962 * 1.25 + 3 * error, value
 
 
+def test_raw_b_to_tau_to_e_close_to_pdg(yields):
+    """b -> tau -> e: PDG 2.41 % x 17.82 % = 0.43 +- 0.04 %. b -> c -> tau -> e is part of the
+    cascade, so it must not inflate this origin (it would give ~0.8 %)."""
+    value, error = _admixture(yields, "VIA_TAU")
+    assert abs(value - 0.00429) < 3 * error + 0.25 * 0.00429, value
+
+
 def test_pdg_scaling_reproduces_pdg_in_full_acceptance(decay_library, yields):
     """With the PDG factors, the response summed over all electron pT and |eta| < 100 gives
     exactly the PDG electrons per parent (this checks the factors reach the response)."""
