@@ -27,6 +27,8 @@ from analysis.species import HadronSpecies
 
 PARENT_FIELDS = ("pdg", "pt", "y", "phi", "weight")
 ELECTRON_FIELDS = ("pt", "eta", "phi", "charge", "origin")
+DZERO_FIELDS = ("pt", "y")  # non-prompt D0 (and anti-D0) from beauty parents
+D0_PDG = 421
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,14 @@ def _origin(beauty_parent: bool, via_charm: bool, via_tau: bool, charmonium: boo
     return ElectronOrigin.DIRECT
 
 
-def heavy_flavour_electrons(event, parent_index: int, beauty_parent: bool, visited: set[int]) -> list:
+def heavy_flavour_electrons(
+    event, parent_index: int, beauty_parent: bool, visited: set[int], d0_found: list | None = None
+) -> list:
     """Electrons descending from ``event[parent_index]`` through heavy-flavour hadrons, taus and
     partons only. Returns a list of (particle, origin). ``visited`` is shared between the parents
     of one event so that a particle with several mothers (hadrons from a string) is seen once.
+    If ``d0_found`` is a list, every D0 / anti-D0 met on the way is appended to it (the
+    non-prompt D0 of a beauty parent).
     """
     found = []
     stack = [(parent_index, False, False, False)]
@@ -100,6 +106,8 @@ def heavy_flavour_electrons(event, parent_index: int, beauty_parent: bool, visit
             elif role == "tau":
                 stack.append((daughter, via_charm, True, charmonium))
             elif role == "open_charm":
+                if d0_found is not None and abs(particle.id()) == D0_PDG:
+                    d0_found.append(particle)
                 # charmonium counts only as the last heavy hadron above the electron:
                 # B -> psi(3770) -> D D-bar -> e is b -> c -> e, not a J/psi electron
                 stack.append((daughter, True, via_tau, False))
@@ -130,7 +138,8 @@ def generate_decays(
     pythia=None,
 ) -> ak.Array:
     """Decay ``n_parents`` hadrons of ``species``; return one record per parent with the parent
-    fields of :data:`PARENT_FIELDS` and a jagged ``electron`` record of :data:`ELECTRON_FIELDS`.
+    fields of :data:`PARENT_FIELDS`, a jagged ``electron`` record of :data:`ELECTRON_FIELDS` and
+    a jagged ``dzero`` record of :data:`DZERO_FIELDS` (non-prompt D0, empty for charm parents).
 
     The result depends only on (species, n_parents, global_seed, chunk, kinematics,
     parents_per_event): the numpy generator and PYTHIA are both seeded from these.
@@ -151,7 +160,9 @@ def generate_decays(
     beauty = species.flavour == "beauty"
 
     counts = np.zeros(n_parents, dtype=np.int64)
+    d0_counts = np.zeros(n_parents, dtype=np.int64)
     columns: dict[str, list] = {name: [] for name in ELECTRON_FIELDS}
+    d0_columns: dict[str, list] = {name: [] for name in DZERO_FIELDS}
     event = pythia.event
     for start in range(0, n_parents, parents_per_event):
         stop = min(start + parents_per_event, n_parents)
@@ -162,8 +173,13 @@ def generate_decays(
             raise RuntimeError(f"PYTHIA failed to decay parents {start}..{stop - 1} of {species.name}")
         visited: set[int] = set()
         for slot, i in enumerate(range(start, stop), start=1):
-            electrons = heavy_flavour_electrons(event, slot, beauty, visited)
+            d0s: list = []
+            electrons = heavy_flavour_electrons(event, slot, beauty, visited, d0s if beauty else None)
             counts[i] = len(electrons)
+            d0_counts[i] = len(d0s)
+            for particle in d0s:
+                d0_columns["pt"].append(particle.pT())
+                d0_columns["y"].append(particle.y())
             for particle, origin in electrons:
                 columns["pt"].append(particle.pT())
                 columns["eta"].append(particle.eta())
@@ -179,6 +195,8 @@ def generate_decays(
         "origin": np.asarray(columns["origin"], dtype=np.int8),
     }
     electrons = ak.unflatten(ak.zip(electron_flat), counts)
+    d0_flat = {name: np.asarray(d0_columns[name], dtype=np.float32) for name in DZERO_FIELDS}
+    dzero = ak.unflatten(ak.zip(d0_flat), d0_counts)
     return ak.zip(
         {
             "pdg": parents["pdg"],
@@ -187,6 +205,7 @@ def generate_decays(
             "phi": parents["phi"].astype(np.float32),
             "weight": parents["weight"],
             "electron": electrons,
+            "dzero": dzero,
         },
         depth_limit=1,
     )

@@ -14,6 +14,9 @@ Branches (one entry per parent hadron):
 ``electron_phi``   float32[] electron azimuth, rad
 ``electron_charge`` int8[]   +1 (e+) or -1 (e-)
 ``electron_origin`` int8[]   :class:`analysis.electron_origin.ElectronOrigin`
+``ndzero``         int32     number of non-prompt D0 (beauty parents only)
+``dzero_pt``       float32[] non-prompt D0 / anti-D0 pT, GeV/c
+``dzero_y``        float32[] non-prompt D0 / anti-D0 rapidity
 =================  ========  ====================================================
 
 The tree is written with uproot's ``mktree``/``extend`` (a TTree, not an RNTuple). Provenance
@@ -39,6 +42,7 @@ TREE_NAME = "decays"
 PROVENANCE_KEY = "provenance"
 PARENT_BRANCHES = ("parent_pdg", "parent_pt", "parent_y", "parent_phi", "parent_weight")
 ELECTRON_BRANCHES = ("electron_pt", "electron_eta", "electron_phi", "electron_charge", "electron_origin")
+DZERO_BRANCHES = ("dzero_pt", "dzero_y")
 
 
 def _tree_columns(decays: ak.Array) -> dict:
@@ -57,6 +61,12 @@ def _tree_columns(decays: ak.Array) -> dict:
                 "origin": ak.values_astype(decays.electron.origin, np.int8),
             }
         ),
+        "dzero": ak.zip(
+            {
+                "pt": ak.values_astype(decays.dzero.pt, np.float32),
+                "y": ak.values_astype(decays.dzero.y, np.float32),
+            }
+        ),
     }
 
 
@@ -72,6 +82,7 @@ def write_decay_file(path: str | Path, decays: ak.Array, provenance: dict, baske
         with uproot.recreate(tmp, **options) as out:
             branch_types = {name: columns[name].dtype for name in PARENT_BRANCHES}
             branch_types["electron"] = columns["electron"].type.content
+            branch_types["dzero"] = columns["dzero"].type.content
             tree = out.mktree(TREE_NAME, branch_types, title="heavy-flavour hadron decays to electrons")
             n = len(decays)
             for start in range(0, max(n, 1), basket_entries):
@@ -110,7 +121,7 @@ def check_decay_file(path: str | Path) -> int:
             if TREE_NAME not in keys:
                 raise NtupleError(f"{path}: no TTree '{TREE_NAME}' (keys: {keys})")
             tree = f[TREE_NAME]
-            missing = [b for b in PARENT_BRANCHES + ELECTRON_BRANCHES if b not in tree]
+            missing = [b for b in PARENT_BRANCHES + ELECTRON_BRANCHES + DZERO_BRANCHES if b not in tree]
             entries = tree.num_entries
         except NtupleError:
             raise

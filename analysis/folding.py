@@ -1,13 +1,17 @@
-"""Parent hadron spectra -> decay-electron spectra, by response matrix or by reweighting.
+"""Parent hadron spectra -> decay-electron (or non-prompt D0) spectra, by response matrix or by
+reweighting.
 
 Convention: a parent spectrum is ``dN/dpT dy`` (per unit rapidity, GeV/c^-1), assumed flat in
 rapidity over the library's |y| < y_max (boost invariance at mid-rapidity). The result is the
-electron ``dN/dpT deta`` (per unit pseudorapidity) averaged over |eta| < eta_max, per electron
-pT bin. Cross sections fold the same way (dsigma/dpTdy in, dsigma/dpTdeta out).
+daughter ``dN/dpT deta`` for electrons (per unit pseudorapidity, averaged over |eta| < 0.8) or
+``dN/dpT dy`` for D0 (averaged over |y| < 0.5), per daughter pT bin. Cross sections fold the
+same way (dsigma/dpTdy in, dsigma/dpTdeta out). Charges follow the input: a particle +
+antiparticle averaged parent spectrum gives the charge-averaged (e+ + e-)/2 electron spectrum
+(and (D0 + anti-D0)/2), the convention of ALICE's published spectra.
 
 Two methods that must agree within MC statistics:
 
-* :func:`fold_to_electrons`: integrate the spectrum over each fine parent bin and multiply by
+* :func:`fold_spectrum`: integrate the spectrum over each fine parent bin and multiply by
   the response matrix (fast; what fits use);
 * :func:`reweight_decays`: weight every generated parent by ``f(pT) / g(pT)``, with ``g`` the
   flat generation density, and histogram its electrons directly (exact within a bin).
@@ -49,17 +53,17 @@ def parent_yield_per_bin(response: ResponseMatrix, parent_dndptdy) -> np.ndarray
     return integral * 2.0 * response.parent_y_max
 
 
-def fold_to_electrons(response: ResponseMatrix, parent_dndptdy) -> np.ndarray:
-    """Electron dN/dpT deta per electron bin (see module docstring for conventions)."""
+def fold_spectrum(response: ResponseMatrix, parent_dndptdy) -> np.ndarray:
+    """Daughter dN/dpT deta (electrons) or dN/dpT dy (D0) per daughter bin (see module docstring)."""
     electrons = response.matrix @ parent_yield_per_bin(response, parent_dndptdy)
-    return electrons / (np.diff(response.electron_edges) * 2.0 * response.electron_eta_max)
+    return electrons / (np.diff(response.daughter_edges) * 2.0 * response.daughter_acceptance)
 
 
-def fold_to_electrons_error(response: ResponseMatrix, parent_dndptdy) -> np.ndarray:
-    """MC statistical uncertainty of :func:`fold_to_electrons` (uncorrelated response cells)."""
+def fold_spectrum_error(response: ResponseMatrix, parent_dndptdy) -> np.ndarray:
+    """MC statistical uncertainty of :func:`fold_spectrum` (uncorrelated response cells)."""
     parents = parent_yield_per_bin(response, parent_dndptdy)
     variance = (response.matrix_error**2) @ (parents**2)
-    return np.sqrt(variance) / (np.diff(response.electron_edges) * 2.0 * response.electron_eta_max)
+    return np.sqrt(variance) / (np.diff(response.daughter_edges) * 2.0 * response.daughter_acceptance)
 
 
 def reweight_decays(

@@ -1,11 +1,14 @@
-"""Decay response matrix R[electron pT bin, parent pT bin] of one hadron species.
+"""Decay response matrix R[daughter pT bin, parent pT bin] of one hadron species.
 
+The daughter is the heavy-flavour decay electron (the main use) or, for beauty parents, the
+non-prompt D0 (to anchor the B-hadron spectrum on the measured non-prompt D0 cross section).
 Normalisation: for parents generated flat in pT and in rapidity over |y| < y_max,
 
-    electrons in e-bin i with |eta_e| < eta_max  =  sum_j R[i, j] * (parents in parent bin j, |y| < y_max)
+    daughters in bin i in acceptance  =  sum_j R[i, j] * (parents in parent bin j, |y| < y_max)
 
-so ``R[i, j]`` is the number of heavy-flavour decay electrons in acceptance per parent of pT bin
-j, including the branching ratio and the per-origin rescaling of :mod:`analysis.electron_yields`.
+with the acceptance |eta_e| < 0.8 for electrons and |y_D0| < 0.5 for D0 (config). ``R[i, j]``
+is the number of daughters in acceptance per parent of pT bin j, including the branching ratio
+and, for electrons, the per-origin rescaling of :mod:`analysis.electron_yields`.
 The library is read in bounded steps with ``uproot.iterate``: memory does not depend on the
 number of chunks.
 """
@@ -23,13 +26,7 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 
-from analysis.decay_ntuple import (
-    ELECTRON_BRANCHES,
-    PARENT_BRANCHES,
-    iterate_decays,
-    library_kinematics,
-    read_provenance,
-)
+from analysis.decay_ntuple import iterate_decays, library_kinematics, read_provenance
 from analysis.electron_yields import origin_weights, read_scale_factors
 
 
@@ -44,15 +41,20 @@ def uniform_edges(low: float, high: float, width: float) -> np.ndarray:
 
 @dataclass
 class ResponseMatrix:
-    """Electron response of one species with its binning and provenance."""
+    """Response of one species to one kind of daughter, with binning and provenance.
 
-    matrix: np.ndarray  # (n_electron_bins, n_parent_bins): electrons per parent
+    ``daughter`` is ``"electron"`` (acceptance in pseudorapidity, |eta| < daughter_acceptance)
+    or ``"dzero"`` (non-prompt D0 from beauty parents, acceptance in rapidity |y|).
+    """
+
+    matrix: np.ndarray  # (n_daughter_bins, n_parent_bins): daughters in acceptance per parent
     matrix_error: np.ndarray  # MC statistical error of ``matrix``
-    electron_edges: np.ndarray  # GeV/c
-    parent_edges: np.ndarray  # GeV/c
+    daughter_edges: np.ndarray  # daughter pT bin edges, GeV/c
+    parent_edges: np.ndarray  # parent pT bin edges, GeV/c
     parents_per_bin: np.ndarray  # generated parents (sum of parent weights) per parent bin
     parent_y_max: float  # parents generated flat in |y| < parent_y_max
-    electron_eta_max: float  # electron acceptance |eta| < electron_eta_max
+    daughter_acceptance: float  # |eta| (electrons) or |y| (D0) below this value
+    daughter: str = "electron"
     provenance: dict = field(default_factory=dict)
 
     def save(self, path: str | Path) -> None:
@@ -60,10 +62,11 @@ class ResponseMatrix:
         arrays = {
             "matrix": self.matrix,
             "matrix_error": self.matrix_error,
-            "electron_edges": self.electron_edges,
+            "daughter_edges": self.daughter_edges,
             "parent_edges": self.parent_edges,
             "parents_per_bin": self.parents_per_bin,
-            "acceptance": np.array([self.parent_y_max, self.electron_eta_max]),
+            "acceptance": np.array([self.parent_y_max, self.daughter_acceptance]),
+            "daughter": np.frombuffer(self.daughter.encode(), dtype=np.uint8),
             "provenance": np.frombuffer(json.dumps(self.provenance, sort_keys=True).encode(), dtype=np.uint8),
         }
         write_npz_reproducibly(path, arrays)
@@ -74,11 +77,12 @@ class ResponseMatrix:
             return cls(
                 matrix=f["matrix"],
                 matrix_error=f["matrix_error"],
-                electron_edges=f["electron_edges"],
+                daughter_edges=f["daughter_edges"],
                 parent_edges=f["parent_edges"],
                 parents_per_bin=f["parents_per_bin"],
                 parent_y_max=float(f["acceptance"][0]),
-                electron_eta_max=float(f["acceptance"][1]),
+                daughter_acceptance=float(f["acceptance"][1]),
+                daughter=f["daughter"].tobytes().decode(),
                 provenance=json.loads(f["provenance"].tobytes().decode()),
             )
 
@@ -99,42 +103,50 @@ def write_npz_reproducibly(path: str | Path, arrays: dict) -> None:
     os.replace(tmp, path)
 
 
+# daughter -> (pT branch, acceptance branch, origin branch or None)
+DAUGHTER_BRANCHES = {
+    "electron": ("electron_pt", "electron_eta", "electron_origin"),
+    "dzero": ("dzero_pt", "dzero_y", None),
+}
+
+
 def build_response(
     paths: Sequence[str | Path],
-    electron_edges: np.ndarray,
+    daughter_edges: np.ndarray,
     parent_edges: np.ndarray,
     origin_weight: np.ndarray,
-    eta_max: float = 0.8,
+    acceptance: float = 0.8,
     step_size: int | str = 200_000,
     provenance: dict | None = None,
+    daughter: str = "electron",
 ) -> ResponseMatrix:
     """Accumulate the response of one species from its decay files.
 
-    ``origin_weight[code]`` multiplies electrons of each :class:`ElectronOrigin` (0 drops them).
+    ``origin_weight[code]`` multiplies electrons of each :class:`ElectronOrigin` (0 drops them);
+    for ``daughter="dzero"`` there is one origin and ``origin_weight`` is ``[w]``.
     """
+    pt_branch, acceptance_branch, origin_branch = DAUGHTER_BRANCHES[daughter]
     pt_max, y_max = library_kinematics(paths)
     origin_weight = np.asarray(origin_weight, dtype=float)
     if parent_edges[-1] > pt_max + 1e-9:
         raise ValueError(f"parent binning reaches {parent_edges[-1]} GeV/c beyond the generated pt_max = {pt_max}")
-    # Sums of parent weights per (origin, electron bin, parent bin). With unit parent weights
+    # Sums of parent weights per (origin, daughter bin, parent bin). With unit parent weights
     # these are exact integers, so the result does not depend on step_size or file order.
     n_origins = len(origin_weight)
-    shape = (n_origins, len(electron_edges) - 1, len(parent_edges) - 1)
+    shape = (n_origins, len(daughter_edges) - 1, len(parent_edges) - 1)
     sum_w, sum_w2 = np.zeros(shape), np.zeros(shape)
     parents = np.zeros(len(parent_edges) - 1)
-    origin_edges = np.arange(n_origins + 1) - 0.5
-    for batch in iterate_decays(paths, PARENT_BRANCHES + ELECTRON_BRANCHES, step_size):
-        parent_weight = ak.to_numpy(batch.parent_weight)
-        parents += np.histogram(ak.to_numpy(batch.parent_pt), bins=parent_edges, weights=parent_weight)[0]
-        accepted = abs(batch.electron_eta) < eta_max
-        parent_pt = ak.broadcast_arrays(batch.parent_pt, batch.electron_pt)[0][accepted]
-        weight = ak.to_numpy(ak.flatten(ak.broadcast_arrays(batch.parent_weight, batch.electron_pt)[0][accepted]))
-        sample = (
-            ak.to_numpy(ak.flatten(batch.electron_origin[accepted])),
-            ak.to_numpy(ak.flatten(batch.electron_pt[accepted])),
-            ak.to_numpy(ak.flatten(parent_pt)),
-        )
-        bins = (origin_edges, electron_edges, parent_edges)
+    bins = (np.arange(n_origins + 1) - 0.5, daughter_edges, parent_edges)
+    branches = [b for b in ("parent_pt", "parent_weight", pt_branch, acceptance_branch, origin_branch) if b]
+    for batch in iterate_decays(paths, branches, step_size):
+        parents += np.histogram(ak.to_numpy(batch.parent_pt), bins=parent_edges, weights=ak.to_numpy(batch.parent_weight))[0]
+        daughter_pt = batch[pt_branch]
+        accepted = abs(batch[acceptance_branch]) < acceptance
+        parent_pt = ak.broadcast_arrays(batch.parent_pt, daughter_pt)[0][accepted]
+        weight = ak.to_numpy(ak.flatten(ak.broadcast_arrays(batch.parent_weight, daughter_pt)[0][accepted]))
+        pt = ak.to_numpy(ak.flatten(daughter_pt[accepted]))
+        origin = ak.to_numpy(ak.flatten(batch[origin_branch][accepted])) if origin_branch else np.zeros(len(pt))
+        sample = (origin, pt, ak.to_numpy(ak.flatten(parent_pt)))
         sum_w += np.histogramdd(sample, bins=bins, weights=weight)[0]
         sum_w2 += np.histogramdd(sample, bins=bins, weights=weight * weight)[0]
     weighted = np.tensordot(origin_weight, sum_w, axes=1)
@@ -145,11 +157,12 @@ def build_response(
     return ResponseMatrix(
         matrix=matrix,
         matrix_error=matrix_error,
-        electron_edges=np.asarray(electron_edges, dtype=float),
+        daughter_edges=np.asarray(daughter_edges, dtype=float),
         parent_edges=np.asarray(parent_edges, dtype=float),
         parents_per_bin=parents,
         parent_y_max=float(y_max),
-        electron_eta_max=float(eta_max),
+        daughter_acceptance=float(acceptance),
+        daughter=daughter,
         provenance=dict(provenance or {}),
     )
 
@@ -181,4 +194,26 @@ def build_species_response(
         response_config["electron_eta_max"],
         response_config["step_size"],
         provenance,
+    )
+
+
+def build_dzero_response(species: str, paths: Sequence[str | Path], response_config: dict, pt_max: float) -> ResponseMatrix:
+    """Non-prompt D0 response of one beauty species (PYTHIA's B -> D0 X tables, not rescaled)."""
+    edges = response_config["dzero_pt_edges"]
+    provenance = {
+        "species": species,
+        "daughter": "non-prompt D0 and anti-D0",
+        "files": [str(p) for p in paths],
+        "chunks": [read_provenance(p) for p in paths],
+        "normalisation": "R[i, j] = D0 in bin i with |y| < dzero_y_max per parent in pT bin j",
+    }
+    return build_response(
+        paths,
+        uniform_edges(edges["min"], edges["max"], edges["width"]),
+        uniform_edges(0.0, pt_max, response_config["parent_pt_bin_width"]),
+        [1.0],
+        response_config["dzero_y_max"],
+        response_config["step_size"],
+        provenance,
+        daughter="dzero",
     )

@@ -74,7 +74,7 @@ def test_pdg_scaling_reproduces_pdg_in_full_acceptance(decay_library, yields):
     parent_edges = uniform_edges(0, 40, 1.0)
     electron_edges = uniform_edges(0, 40, 40.0)
     for name in ("D0", "Ds", "Lc"):
-        response = build_response(decay_library[name], electron_edges, parent_edges, origin_weights(factors[name], False), eta_max=100.0)
+        response = build_response(decay_library[name], electron_edges, parent_edges, origin_weights(factors[name], False), acceptance=100.0)
         per_parent = (response.matrix[0] @ response.parents_per_bin) / response.parents_per_bin.sum()
         assert per_parent == pytest.approx(PDG["charm"][name]["value"], rel=1e-9)
     fractions = {n: PDG["beauty_production_fractions"][n]["value"] for n in ("B0", "Bplus", "Bs", "Lb")}

@@ -7,8 +7,8 @@ import pytest
 
 from analysis.electron_yields import measure_electron_yields, origin_weights, scale_factors
 from analysis.folding import (
-    fold_to_electrons,
-    fold_to_electrons_error,
+    fold_spectrum,
+    fold_spectrum_error,
     integrate_over_bins,
     parent_yield_per_bin,
     reweight_decays,
@@ -39,7 +39,7 @@ def weights(decay_library):
 @pytest.fixture(scope="module")
 def responses(decay_library, weights):
     return {
-        name: build_response(decay_library[name], ELECTRON_EDGES, PARENT_EDGES, weights[name], eta_max=0.8)
+        name: build_response(decay_library[name], ELECTRON_EDGES, PARENT_EDGES, weights[name], acceptance=0.8)
         for name in ("D0", "Bplus")
     }
 
@@ -58,19 +58,19 @@ def test_integrate_over_bins_is_exact_for_polynomials():
 def test_fold_conventions_on_a_diagonal_response():
     """Identity response: electron dN/dpTdeta = parent dN/dpTdy x (2 y_max) / (2 eta_max)."""
     edges = uniform_edges(0, 4, 1.0)
-    response = ResponseMatrix(np.eye(4), np.zeros((4, 4)), edges, edges, np.ones(4), parent_y_max=1.0, electron_eta_max=0.5)
-    folded = fold_to_electrons(response, lambda pt: 2 * pt)
+    response = ResponseMatrix(np.eye(4), np.zeros((4, 4)), edges, edges, np.ones(4), parent_y_max=1.0, daughter_acceptance=0.5)
+    folded = fold_spectrum(response, lambda pt: 2 * pt)
     np.testing.assert_allclose(folded, np.array([1, 3, 5, 7]) * 2.0 / 1.0)
-    np.testing.assert_allclose(fold_to_electrons(response, np.array([1.0, 3.0, 5.0, 7.0])), folded)
+    np.testing.assert_allclose(fold_spectrum(response, np.array([1.0, 3.0, 5.0, 7.0])), folded)
     with pytest.raises(ValueError, match="shape"):
-        fold_to_electrons(response, np.ones(3))
+        fold_spectrum(response, np.ones(3))
 
 
 @pytest.mark.parametrize("name, mass", [("D0", 1.865), ("Bplus", 5.279)])
 def test_fold_agrees_with_reweighting(decay_library, weights, responses, name, mass):
     spectrum = levy_like(mass)
-    folded = fold_to_electrons(responses[name], spectrum)
-    folded_error = fold_to_electrons_error(responses[name], spectrum)
+    folded = fold_spectrum(responses[name], spectrum)
+    folded_error = fold_spectrum_error(responses[name], spectrum)
     reweighted, error = reweight_decays(decay_library[name], spectrum, ELECTRON_EDGES, weights[name], eta_max=0.8)
     populated = error > 0
     pulls = (folded - reweighted)[populated] / np.hypot(error, folded_error)[populated]
@@ -84,14 +84,14 @@ def test_beauty_electrons_are_harder_than_charm(responses):
     centres = 0.5 * (ELECTRON_EDGES[1:] + ELECTRON_EDGES[:-1])
     mean = {}
     for name, response in responses.items():
-        electrons = fold_to_electrons(response, spectrum)
+        electrons = fold_spectrum(response, spectrum)
         mean[name] = np.sum(centres * electrons) / np.sum(electrons)
     assert mean["Bplus"] > 1.2 * mean["D0"], mean
 
 
 def test_response_independent_of_step_size_and_file_order(decay_library, weights, responses):
     paths = decay_library["D0"]
-    other = build_response(paths[::-1], ELECTRON_EDGES, PARENT_EDGES, weights["D0"], eta_max=0.8, step_size=3_333)
+    other = build_response(paths[::-1], ELECTRON_EDGES, PARENT_EDGES, weights["D0"], acceptance=0.8, step_size=3_333)
     assert np.array_equal(other.matrix, responses["D0"].matrix)
     assert np.array_equal(other.matrix_error, responses["D0"].matrix_error)
 
@@ -104,7 +104,7 @@ def test_save_load_round_trip_is_byte_reproducible(tmp_path, responses):
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
     loaded = ResponseMatrix.load(tmp_path / "a.npz")
     assert np.array_equal(loaded.matrix, response.matrix)
-    assert loaded.provenance == {"species": "D0"} and loaded.electron_eta_max == 0.8
+    assert loaded.provenance == {"species": "D0"} and loaded.daughter_acceptance == 0.8
 
 
 def test_parent_binning_beyond_library_is_an_error(decay_library, weights):
@@ -115,3 +115,20 @@ def test_parent_binning_beyond_library_is_an_error(decay_library, weights):
 def test_parent_yield_counts_the_rapidity_window(responses):
     flat = parent_yield_per_bin(responses["D0"], lambda pt: np.ones_like(pt))
     assert flat.sum() == pytest.approx(40.0 * 2.0)  # dN/dpTdy = 1 over 40 GeV/c and |y| < 1
+
+
+def test_dzero_response_counts_nonprompt_d0(decay_library):
+    """Non-prompt D0 response of B+: summed over D0 pT with a wide |y| window it equals the
+    D0 + anti-D0 per B+ in the ntuple (PYTHIA's B+ -> D0 X tables; PDG: anti-D0 X about 80 %)."""
+    import awkward as ak
+
+    from analysis.decay_ntuple import iterate_decays
+
+    wide = build_response(decay_library["Bplus"], uniform_edges(0, 40, 40.0), uniform_edges(0, 40, 40.0), [1.0], 100.0, daughter="dzero")
+    per_parent = wide.matrix[0, 0]
+    counted = sum(int(ak.sum(ak.num(b.dzero_pt))) for b in iterate_decays(decay_library["Bplus"], ["dzero_pt"]))
+    n = sum(len(b) for b in iterate_decays(decay_library["Bplus"], ["parent_pt"]))
+    assert per_parent == pytest.approx(counted / n, rel=1e-12)
+    assert 0.6 < per_parent < 1.1
+    d0_only = build_response(decay_library["D0"], uniform_edges(0, 40, 40.0), uniform_edges(0, 40, 40.0), [1.0], 100.0, daughter="dzero")
+    assert d0_only.matrix.sum() == 0.0  # charm parents carry no non-prompt D0

@@ -4,6 +4,7 @@ from snakemake.utils import validate
 
 from analysis.config import validate_config
 from analysis.errors import ConfigError
+from analysis.species import species_by_name
 
 try:
     _validated = validate_config(config)

@@ -1,10 +1,14 @@
 # Decay library: PYTHIA 8 decays of heavy-flavour hadrons -> ROOT ntuples -> electron responses.
 
 
+BEAUTY_SPECIES = [s for s in SPECIES if species_by_name(s).flavour == "beauty"]
+
+
 def decay_library_outputs():
     return [
         "results/decays/electron_yields.json",
         *expand("results/responses/{species}.npz", species=SPECIES),
+        *expand("results/responses/{species}_to_D0.npz", species=BEAUTY_SPECIES),
     ]
 
 
@@ -66,3 +70,21 @@ rule response:
         runtime=10,
     script:
         "../scripts/build_response.py"
+
+
+rule dzero_response:
+    """Non-prompt D0 response R[D0 pT, B pT] of one beauty species (|y_D0| < 0.5)."""
+    input:
+        decays=lambda wc: decay_chunk_files(wc.species),
+    output:
+        "results/responses/{species}_to_D0.npz",
+    params:
+        response=config["response"],
+        pt_max=config["decay_library"]["pt_max"],
+    log:
+        "results/logs/dzero_response/{species}.log",
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    script:
+        "../scripts/build_dzero_response.py"
