@@ -10,9 +10,11 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/decay_library.smk"
+include: "workflow/rules/pseudo_data.smk"
 
 
 rule all:
     default_target: True
     input:
         decay_library_outputs(),
+        pseudo_data_outputs(),

@@ -56,6 +56,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
         lines = [f"config key '{key_path(e.absolute_path)}': {e.message}" for e in errors]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     check_semantics(filled)
+    check_systems(filled)
     return filled
 
 
@@ -82,14 +83,52 @@ def check_semantics(config: dict) -> None:
         )
 
 
-def load_config(path: str | Path) -> dict:
-    """Read a YAML config file and validate it."""
+def check_systems(config: dict) -> None:
+    """Each system has what its kind needs, whole seeded blocks per chunk, and truth curves."""
+    block = config["pseudo_data"]["block_size"]
+    truth = config["truth"]
+    for name, system in config["systems"].items():
+        key = f"systems.{name}"
+        needed = ("sigma_inel_mb",) if system["kind"] == "pp" else ("taa_per_mb", "event_plane_resolution")
+        for item in needed:
+            if item not in system:
+                raise ConfigError(f"config key '{key}.{item}': required for a {system['kind']} system")
+        if system["n_events"] % (system["chunks"] * block) != 0:
+            raise ConfigError(
+                f"config key '{key}.n_events': {system['n_events']} is not a whole number of blocks "
+                f"(pseudo_data.block_size = {block}) per chunk ({system['chunks']} chunks)"
+            )
+        if system["kind"] == "PbPb":
+            for quantity in ("charm_raa", "beauty_raa", "charm_v2", "beauty_v2"):
+                if name not in truth[quantity]:
+                    raise ConfigError(f"config key 'truth.{quantity}.{name}': no truth curve for system {name}")
+
+
+def merge_configs(base: dict, override: dict) -> dict:
+    """Recursive update of ``base`` by ``override``: how Snakemake combines ``--configfile``s."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_configs(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def read_yaml(path: str | Path) -> dict:
     path = Path(path)
     try:
         with open(path) as f:
-            config = yaml.safe_load(f) or {}
+            return yaml.safe_load(f) or {}
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file does not exist") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+
+
+def load_config(*paths: str | Path) -> dict:
+    """Read YAML config files, later ones updating earlier ones, and validate the result."""
+    config: dict = {}
+    for path in paths:
+        config = merge_configs(config, read_yaml(path))
     return validate_config(config)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numpy as np
+
 
 class ElectronOrigin(IntEnum):
     """Origin code stored per electron in the decay library (branch ``electron_origin``)."""
@@ -24,3 +26,21 @@ class ElectronOrigin(IntEnum):
 
 
 HEAVY_FLAVOUR_ORIGINS = (ElectronOrigin.DIRECT, ElectronOrigin.VIA_CHARM, ElectronOrigin.VIA_TAU)
+
+
+class EventElectronOrigin(IntEnum):
+    """Truth origin of an electron in the pseudo-data event ntuples (branch ``electron_origin``)."""
+
+    CHARM = 0  # c -> e (including c -> tau -> e)
+    BEAUTY = 1  # b -> e, b -> tau -> e
+    BEAUTY_VIA_CHARM = 2  # b -> c -> e
+    BACKGROUND = 3  # photonic background (conversions, Dalitz decays), to be subtracted
+
+
+def event_origin(flavour: str, library_origin: np.ndarray) -> np.ndarray:
+    """Map decay-library origins of one parent flavour to :class:`EventElectronOrigin` codes."""
+    if flavour == "charm":
+        return np.full(len(library_origin), EventElectronOrigin.CHARM, dtype=np.int8)
+    return np.where(
+        library_origin == ElectronOrigin.VIA_CHARM, EventElectronOrigin.BEAUTY_VIA_CHARM, EventElectronOrigin.BEAUTY
+    ).astype(np.int8)

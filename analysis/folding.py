@@ -28,7 +28,7 @@ import numpy as np
 from analysis.decay_ntuple import ELECTRON_BRANCHES, PARENT_BRANCHES, iterate_decays, library_kinematics
 from analysis.response import ResponseMatrix
 
-_GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(8)
+GAUSS_NODES, GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(8)
 
 
 def integrate_over_bins(function: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> np.ndarray:
@@ -36,8 +36,8 @@ def integrate_over_bins(function: Callable[[np.ndarray], np.ndarray], edges: np.
     edges = np.asarray(edges, dtype=float)
     low, high = edges[:-1, None], edges[1:, None]
     half = 0.5 * (high - low)
-    x = low + half * (_GAUSS_NODES[None, :] + 1.0)
-    return np.sum(function(x) * _GAUSS_WEIGHTS[None, :], axis=1) * half[:, 0]
+    x = low + half * (GAUSS_NODES[None, :] + 1.0)
+    return np.sum(function(x) * GAUSS_WEIGHTS[None, :], axis=1) * half[:, 0]
 
 
 def parent_yield_per_bin(response: ResponseMatrix, parent_dndptdy) -> np.ndarray:

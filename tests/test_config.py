@@ -18,8 +18,9 @@ def test_defaults_are_filled():
 
 
 def test_shipped_configs_are_valid():
-    for name in ("config/config.yaml", "config/test.yaml"):
-        load_config(name)
+    load_config("config/config.yaml")
+    merged = load_config("config/config.yaml", "config/test.yaml")  # as snakemake --configfile merges
+    assert merged["systems"]["pp"]["n_events"] == 200_000 and "PbPb_30-50" in merged["truth"]["charm_v2"]
 
 
 def test_schema_knows_exactly_the_library_species():
@@ -52,3 +53,17 @@ def test_unreadable_config_file(tmp_path):
     bad.write_text("decay_library: [unclosed\n")
     with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
         load_config(bad)
+
+
+@pytest.mark.parametrize(
+    "system, key",
+    [
+        ({"kind": "PbPb", "n_events": 10000, "taa_per_mb": {"value": 1, "error": 0}}, "event_plane_resolution"),
+        ({"kind": "pp", "n_events": 10000}, "sigma_inel_mb"),
+        ({"kind": "pp", "n_events": 15000, "sigma_inel_mb": 67.6}, "n_events"),
+        ({"kind": "PbPb", "n_events": 10000, "taa_per_mb": {"value": 1, "error": 0}, "event_plane_resolution": [0.5, 0.5, 0.5]}, "truth.charm_raa.new"),
+    ],
+)
+def test_system_checks_name_the_key(system, key):
+    with pytest.raises(ConfigError, match=key):
+        validate_config({"systems": {"new": system}})

@@ -1,0 +1,197 @@
+"""HFE measurement from event ntuples: spectra and v2 of heavy-flavour decay electrons.
+
+Works on any ntuple with the branches of :mod:`analysis.event_ntuple` (TTree ``events``).
+Files are read with ``uproot.iterate`` in steps of ``step_size`` events, and sums are
+accumulated exactly (:mod:`analysis.exact_sums`), so memory does not grow with the number of
+events and the tables do not depend on chunking.
+
+* Measured HFE: reconstructed electrons, photonic background removed with the truth flag
+  (``origin == background_origin``: an idealised photonic-electron tagging), each weighted by
+  1/efficiency(pT). No unfolding of the momentum resolution.
+* Spectrum: charge-averaged ``(e+ + e-)/2`` yield per event ``dN/dpT dy`` (|y| ~ |eta| < 0.8)
+  for Pb-Pb, the cross section ``dsigma/dpT dy = sigma_inel dN/dpT dy`` (microbarn/(GeV/c)) for pp.
+  Statistical errors from the event-level second moments.
+* v2{EP}: ``<cos 2(phi - Psi_A)> / R_A`` with R_A from the three-sub-event method; the
+  statistical error includes the resolution's.
+* Truth tables per origin (c -> e; b -> e including b -> c -> e) at the true pT, all electrons in
+  acceptance (before efficiency), v2 with respect to the true reaction plane.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import uproot
+
+from analysis.electron_origin import EventElectronOrigin
+from analysis.errors import NtupleError
+from analysis.event_ntuple import EVENT_BRANCHES, TREE_NAME
+from analysis.event_plane import plane_angle, three_subevent_resolution
+from analysis.exact_sums import EventSums, MomentSums
+from analysis.shapes import Curve
+
+ELECTRON_BRANCHES = (
+    "electron_pt",
+    "electron_true_pt",
+    "electron_eta",
+    "electron_phi",
+    "electron_origin",
+    "electron_reconstructed",
+)
+READ_BRANCHES = ("psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y") + ELECTRON_BRANCHES
+CATEGORIES = ("hfe", "truth_ctoe", "truth_btoe")
+
+
+@dataclass
+class MeasurementSettings:
+    pt_edges: np.ndarray  # GeV/c
+    eta_max: float
+    efficiency: Curve
+    kind: str  # pp | PbPb
+    sigma_inel_mb: float | None = None
+    background_origin: int = int(EventElectronOrigin.BACKGROUND)
+    step_size: int = 100_000
+
+
+def check_event_file(path: str | Path) -> tuple[int, int | None]:
+    """(entries, generated events from provenance or None); errors name the file and branch."""
+    path = Path(path)
+    if not path.exists():
+        raise NtupleError(f"{path}: event ntuple does not exist")
+    try:
+        with uproot.open(path) as f:
+            keys = f.keys(cycle=False)
+            if TREE_NAME not in keys:
+                raise NtupleError(f"{path}: no TTree '{TREE_NAME}' (keys: {keys})")
+            tree = f[TREE_NAME]
+            for branch in READ_BRANCHES:
+                if branch not in tree:
+                    raise NtupleError(f"{path}: tree '{TREE_NAME}' has no branch '{branch}'")
+            for branch in ELECTRON_BRANCHES:
+                if not isinstance(tree[branch].interpretation, uproot.interpretation.jagged.AsJagged):
+                    raise NtupleError(f"{path}: branch '{branch}' is not a jagged (per-electron) array")
+            generated = json.loads(str(f["provenance"])).get("n_events") if "provenance" in keys else None
+            return tree.num_entries, generated
+    except NtupleError:
+        raise
+    except Exception as exc:
+        raise NtupleError(f"{path}: corrupt or truncated ROOT file ({type(exc).__name__}: {exc})") from exc
+
+
+def _require_finite(path, name: str, values: np.ndarray) -> None:
+    if not np.all(np.isfinite(values)):
+        raise NtupleError(f"{path}: branch '{name}' contains NaN or infinite values")
+
+
+class HfeAccumulator:
+    """Exact sums of one set of files (add accumulators of several jobs with ``+=``)."""
+
+    def __init__(self, settings: MeasurementSettings):
+        self.settings = settings
+        n_bins = len(settings.pt_edges) - 1
+        self.moments = {name: MomentSums(n_bins) for name in CATEGORIES}
+        self.plane = EventSums(("ab", "ac", "bc"))
+        self.entries = 0
+        self.generated_events = 0
+
+    def fill(self, path: str | Path, batch: ak.Array) -> None:
+        s = self.settings
+        n_events = len(batch)
+        self.entries += n_events
+        counts = ak.to_numpy(ak.num(batch.electron_pt))
+        event = np.repeat(np.arange(n_events), counts)
+        flat = {name: ak.to_numpy(ak.flatten(batch[name])) for name in ELECTRON_BRANCHES}
+        for name in ("electron_pt", "electron_true_pt", "electron_phi"):
+            _require_finite(path, name, flat[name])
+        psi_rp = ak.to_numpy(batch.psi_rp).astype(np.float64)
+        psi = {k: plane_angle(ak.to_numpy(batch[f"q{k}_x"]), ak.to_numpy(batch[f"q{k}_y"])) for k in "abc"}
+        if s.kind == "PbPb":
+            self.plane.n_events += n_events
+            self.plane.add(
+                ab=np.cos(2 * (psi["a"] - psi["b"])), ac=np.cos(2 * (psi["a"] - psi["c"])), bc=np.cos(2 * (psi["b"] - psi["c"]))
+            )
+        phi = flat["electron_phi"].astype(np.float64)
+        origin = flat["electron_origin"]
+        in_acceptance = np.abs(flat["electron_eta"]) < s.eta_max
+
+        measured = in_acceptance & flat["electron_reconstructed"] & (origin != s.background_origin)
+        pt = flat["electron_pt"].astype(np.float64)
+        efficiency = s.efficiency(pt[measured])
+        if np.any(efficiency <= 0):
+            raise ValueError(f"efficiency is zero at pT = {pt[measured][efficiency <= 0][0]:.3f} GeV/c: cannot correct")
+        self._fill("hfe", event[measured], pt[measured], 1.0 / efficiency, np.cos(2 * (phi[measured] - psi["a"][event[measured]])), n_events)
+
+        true_pt = flat["electron_true_pt"].astype(np.float64)
+        for name, codes in (
+            ("truth_ctoe", (EventElectronOrigin.CHARM,)),
+            ("truth_btoe", (EventElectronOrigin.BEAUTY, EventElectronOrigin.BEAUTY_VIA_CHARM)),
+        ):
+            selected = in_acceptance & np.isin(origin, [int(c) for c in codes])
+            flow = np.cos(2 * (phi[selected] - psi_rp[event[selected]]))
+            self._fill(name, event[selected], true_pt[selected], np.ones(int(selected.sum())), flow, n_events)
+
+    def _fill(self, name, event, pt, weight, value, n_events) -> None:
+        bins = np.searchsorted(self.settings.pt_edges, pt, side="right") - 1
+        self.moments[name].add(event, bins, weight, value if self.settings.kind == "PbPb" else None, n_events)
+
+    def __iadd__(self, other: "HfeAccumulator") -> "HfeAccumulator":
+        for name in CATEGORIES:
+            self.moments[name] += other.moments[name]
+        self.plane.n_events += other.plane.n_events
+        for key in self.plane.sums:
+            self.plane.sums[key][0] += other.plane.sums[key][0]
+            self.plane.sums[key][1] += other.plane.sums[key][1]
+        self.entries += other.entries
+        self.generated_events += other.generated_events
+        return self
+
+
+def accumulate(paths: Sequence[str | Path], settings: MeasurementSettings) -> HfeAccumulator:
+    """Read the files in bounded steps and return their exact sums."""
+    accumulator = HfeAccumulator(settings)
+    for path in paths:
+        entries, generated = check_event_file(path)
+        accumulator.generated_events += entries if generated is None else generated
+        if entries == 0:
+            continue  # an empty chunk is not an error
+        try:
+            for batch in uproot.iterate({str(path): TREE_NAME}, list(READ_BRANCHES), step_size=settings.step_size, library="ak"):
+                accumulator.fill(path, batch)
+        except (NtupleError, ValueError):
+            raise
+        except Exception as exc:
+            raise NtupleError(f"{path}: failed while reading ({type(exc).__name__}: {exc})") from exc
+    return accumulator
+
+
+def results(accumulator: HfeAccumulator) -> dict:
+    """Spectra, v2 and resolution from the sums (see module docstring for normalisations)."""
+    s = accumulator.settings
+    n_events = accumulator.generated_events
+    if n_events <= 0:
+        raise ValueError("no events: cannot normalise the spectra")
+    widths = np.diff(s.pt_edges)
+    norm = 1.0 / (n_events * widths * 2.0 * s.eta_max)
+    if s.kind == "pp":
+        norm = norm * s.sigma_inel_mb * 1000.0  # microbarn
+    out: dict = {"n_events": n_events, "entries": accumulator.entries, "pt_edges": s.pt_edges.tolist()}
+    for name in CATEGORIES:
+        m = accumulator.moments[name].values()
+        # (e+ + e-)/2: the charge-averaged yield
+        out[f"{name}_spectrum"] = (0.5 * m["n"] * norm, 0.5 * np.sqrt(m["nn"]) * norm)
+    if s.kind == "PbPb":
+        correlations = {k: accumulator.plane.mean(k) for k in ("ab", "ac", "bc")}
+        resolution = three_subevent_resolution(*(correlations[k][0] for k in ("ab", "ac", "bc")))
+        relative = 0.5 * np.sqrt(sum((correlations[k][1] / correlations[k][0]) ** 2 for k in ("ab", "ac", "bc")))
+        out["resolution"] = {"value": resolution, "error": resolution * relative, "correlations": correlations}
+        v2_obs, error_obs = accumulator.moments["hfe"].ratio()
+        v2 = v2_obs / resolution
+        out["hfe_v2"] = (v2, np.sqrt((error_obs / resolution) ** 2 + (v2 * relative) ** 2))
+        for name in ("truth_ctoe", "truth_btoe"):
+            out[f"{name}_v2"] = accumulator.moments[name].ratio()
+    return out

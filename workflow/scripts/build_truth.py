@@ -1,0 +1,17 @@
+"""Snakemake script: fit and write the truth model of the pseudo-data (see analysis.truth)."""
+
+import logging
+
+from analysis.response import ResponseMatrix
+from analysis.truth import TruthModel, build_truth, check_truth_curves, write_truth
+
+logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+config = snakemake.config
+dzero = {ResponseMatrix.load(p).provenance["species"]: ResponseMatrix.load(p) for p in snakemake.input.dzero}
+description = build_truth(config, dzero)
+check_truth_curves(
+    TruthModel(description), config["systems"], config["decay_library"]["species"], config["decay_library"]["pt_max"]
+)
+write_truth(snakemake.output[0], description)
+for name, curve in description["curves"].items():
+    logging.info("%s: %s", name, curve)

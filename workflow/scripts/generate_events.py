@@ -1,0 +1,16 @@
+"""Snakemake script: one chunk of pseudo-data events (see analysis.pseudo_data)."""
+
+import logging
+
+from analysis.decay_ntuple import read_provenance
+from analysis.pseudo_data import build_system_setup, write_event_chunk
+from analysis.truth import TruthModel
+
+logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+library = {}
+for path in snakemake.input.decays:
+    library.setdefault(read_provenance(path)["species"], []).append(path)
+system, chunk = snakemake.wildcards.system, int(snakemake.wildcards.chunk)
+setup = build_system_setup(system, snakemake.config, TruthModel.load(snakemake.input.truth), library)
+provenance = write_event_chunk(snakemake.output[0], system, chunk, snakemake.config, setup)
+logging.info("written %s: %s", snakemake.output[0], provenance)
