@@ -184,6 +184,7 @@ def results(accumulator: HfeAccumulator) -> dict:
         m = accumulator.moments[name].values()
         # (e+ + e-)/2: the charge-averaged yield
         out[f"{name}_spectrum"] = (0.5 * m["n"] * norm, 0.5 * np.sqrt(m["nn"]) * norm)
+        out[f"{name}_weighted_electrons"] = m["n"]  # per bin: for judging where errors are Gaussian
     if s.kind == "PbPb":
         correlations = {k: accumulator.plane.mean(k) for k in ("ab", "ac", "bc")}
         resolution = three_subevent_resolution(*(correlations[k][0] for k in ("ab", "ac", "bc")))

@@ -62,7 +62,7 @@ def write_measurement(outputs: dict, system: str, config: dict, measured: dict, 
             "error_columns": "stat_err_plus/_minus: statistical (event-level); no systematic uncertainty",
         }
         write_table_csv(path, header, edges[:-1], edges[1:], value, error)
-    summary = {k: v for k, v in measured.items() if not isinstance(v, tuple)}
+    summary = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in measured.items() if not isinstance(v, tuple)}
     summary["inputs"] = inputs
     summary["true_resolution"] = config["systems"][system].get("event_plane_resolution")
     path = Path(outputs["summary"])

@@ -36,19 +36,37 @@ def test_workflow_builds_library_and_responses(workdir):
         for chunk in (0, 1):
             assert (workdir / f"results/decays/{species}/chunk_{chunk}.root").exists()
         response = ResponseMatrix.load(workdir / f"results/responses/{species}.npz")
-        assert response.matrix.shape == (40, 400)
+        assert response.matrix.shape == (40, 400)  # config/test.yaml: 0.5 GeV/c electron bins up to 20
         assert response.provenance["species"] == species and len(response.provenance["chunks"]) == 2
         assert response.provenance["chunks"][0]["pythia_version"] == "8.317.0"
         assert np.all(response.matrix >= 0) and response.matrix.sum() > 0
     assert (workdir / "results/decays/electron_yields.json").exists()
+    assert ResponseMatrix.load(workdir / "results/responses/Bplus_to_D0.npz").daughter == "dzero"
 
 
-def test_rerun_reproduces_responses_bit_for_bit(workdir):
-    first = {s: (workdir / f"results/responses/{s}.npz").read_bytes() for s in ("D0", "Bplus")}
+def test_workflow_measures_the_pseudo_data(workdir):
+    """Truth model, events and the measurement of every system, readable as published tables."""
+    from analysis.published import load_table
+
+    assert (workdir / "results/truth/truth.json").exists()
+    for system, flow in (("pp", False), ("PbPb_0-10", True), ("PbPb_30-50", True)):
+        assert len(list((workdir / f"results/events/{system}").glob("chunk_*.root"))) == 2
+        spectrum = load_table(workdir / f"results/measurement/{system}/hfe_spectrum.csv")
+        assert spectrum.value[0] > 0 and spectrum.metadata["system"] == [system]
+        assert (workdir / f"results/measurement/{system}/hfe_v2.csv").exists() == flow
+
+
+def test_rerun_reproduces_outputs_bit_for_bit(workdir):
+    outputs = [f"results/responses/{s}.npz" for s in ("D0", "Bplus")] + [
+        "results/truth/truth.json",
+        "results/measurement/PbPb_30-50/hfe_v2.csv",
+        "results/measurement/pp/hfe_spectrum.csv",
+    ]
+    first = {name: (workdir / name).read_bytes() for name in outputs}
     result = snakemake(workdir, "--forceall")
     assert result.returncode == 0, result.stderr[-3000:]
-    for species, content in first.items():
-        assert (workdir / f"results/responses/{species}.npz").read_bytes() == content
+    for name, content in first.items():
+        assert (workdir / name).read_bytes() == content, name
 
 
 def test_malformed_config_fails_before_any_job(tmp_path):

@@ -1,0 +1,216 @@
+"""Pseudo-data: truth model, event generator and HFE measurement (closure and bad input)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import uproot
+
+from analysis.config import load_config, validate_config
+from analysis.electron_yields import measure_electron_yields, origin_weights, scale_factors
+from analysis.errors import NtupleError
+from analysis.event_ntuple import TREE_NAME
+from analysis.folding import fold_spectrum, fold_spectrum_error
+from analysis.hfe_measurement import accumulate, results
+from analysis.measurement_output import settings_from_config
+from analysis.pseudo_data import build_system_setup, write_event_chunk
+from analysis.pseudo_events import sample_azimuth
+from analysis.response import build_dzero_response, build_response
+from analysis.truth import TruthModel, build_truth
+
+SYSTEM = "PbPb_0-10"
+
+
+@pytest.fixture(scope="module")
+def base_config():
+    config = load_config("config/config.yaml", "config/test.yaml")
+    config["pseudo_data"]["efficiency"] = {"form": "constant", "parameters": {"value": 1.0}}
+    return config
+
+
+@pytest.fixture(scope="module")
+def truth(decay_library, base_config):
+    dzero = {s: build_dzero_response(s, decay_library[s], base_config["response"], 40.0) for s in ("B0", "Bplus", "Bs", "Lb")}
+    return TruthModel(build_truth(base_config, dzero))
+
+
+def variant(config, **changes):
+    """A validated copy of ``config`` with dotted-key changes."""
+    changed = copy.deepcopy(config)
+    for key, value in changes.items():
+        node = changed
+        *parents, last = key.split(".")
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return validate_config(changed)
+
+
+def generate(tmp_path, config, truth, library, system=SYSTEM, n_events=4000, chunks=1, name="run"):
+    config = variant(config, **{f"systems.{system}.n_events": n_events, f"systems.{system}.chunks": chunks})
+    truth = TruthModel({**truth.description, "curves": dict(truth.description["curves"]), "systems": config["systems"]})
+    setup = build_system_setup(system, config, truth, library)
+    paths = []
+    for chunk in range(chunks):
+        path = tmp_path / f"{name}_{system}_{chunk}.root"
+        write_event_chunk(path, system, chunk, config, setup)
+        paths.append(path)
+    return config, paths
+
+
+def measure(config, paths, system=SYSTEM, **settings):
+    s = settings_from_config(config, system)
+    for key, value in settings.items():
+        setattr(s, key, value)
+    return results(accumulate(paths, s))
+
+
+def test_azimuth_sampling_reproduces_v2():
+    rng = np.random.default_rng(3)
+    psi = rng.uniform(0, 2 * np.pi, 200_000)
+    phi = sample_azimuth(rng, psi, np.full(len(psi), 0.15))
+    assert np.mean(np.cos(2 * (phi - psi))) == pytest.approx(0.15, abs=3 * np.sqrt(0.5 / len(psi)))
+
+
+def test_truth_curves_are_anchored_and_replaceable(truth, base_config, decay_library):
+    charm = truth.curve("charm_pp")
+    assert charm.parameters["dndy"] == pytest.approx(447, abs=36)  # ALICE 447 +- 20 +- 30 ub (HEPData 89326 t18)
+    assert truth.description["curves"]["beauty_pp"]["p_value"] > 0.05  # reproduces non-prompt D0 (arXiv:2102.13601)
+    config = variant(base_config, **{"truth.beauty_raa": copy.deepcopy(base_config["truth"]["charm_raa"])})
+    dzero = {s: build_dzero_response(s, decay_library[s], config["response"], 40.0) for s in ("B0", "Bplus", "Bs", "Lb")}
+    replaced = TruthModel(build_truth(config, dzero))
+    assert replaced.curve(f"beauty_raa_{SYSTEM}").parameters == replaced.curve(f"charm_raa_{SYSTEM}").parameters
+
+
+def test_measured_hfe_equals_sum_of_truth_origins(tmp_path, base_config, truth, decay_library):
+    """Efficiency 1 and no smearing: after removing the photonic background the measured
+    spectrum is exactly c -> e plus b -> e; the background was there to be removed."""
+    config, paths = generate(tmp_path, base_config, truth, decay_library)
+    result = measure(config, paths)
+    np.testing.assert_allclose(
+        result["hfe_spectrum"][0], result["truth_ctoe_spectrum"][0] + result["truth_btoe_spectrum"][0], rtol=1e-12
+    )
+    with_background = measure(config, paths, background_origin=-1)
+    assert np.all(with_background["hfe_spectrum"][0][:3] > 1.2 * result["hfe_spectrum"][0][:3])
+
+
+def test_efficiency_is_corrected(tmp_path, base_config, truth, decay_library):
+    config = variant(base_config, **{"pseudo_data.efficiency": {"form": "constant", "parameters": {"value": 0.6}}})
+    config, paths = generate(tmp_path, config, truth, decay_library, n_events=8000)
+    result = measure(config, paths)
+    truth_sum = result["truth_ctoe_spectrum"][0] + result["truth_btoe_spectrum"][0]
+    value, error = result["hfe_spectrum"]
+    populated = error > 0
+    chi2 = np.sum(((value - truth_sum)[populated] / error[populated]) ** 2)
+    assert chi2 < populated.sum() + 3 * np.sqrt(2 * populated.sum()), chi2
+
+
+def test_truth_spectra_match_folded_truth_hadrons(tmp_path, base_config, truth, decay_library):
+    """Normalisation of the whole chain: the c -> e and b -> e spectra of the events equal the
+    truth hadron spectra folded through the (PYTHIA-table) responses, within the statistics of
+    the events and the MC statistics of the responses (large for steep spectra: few library
+    parents at low pT)."""
+    config, paths = generate(tmp_path, base_config, truth, decay_library, n_events=8000)
+    result = measure(config, paths)
+    edges = np.asarray(config["measurement"]["pt_edges"])
+    yields = {name: measure_electron_yields(p) for name, p in decay_library.items()}
+    factors = scale_factors(yields, "pythia")
+    for flavour, species in (("ctoe", ("D0", "Dplus", "Ds", "Lc")), ("btoe", ("B0", "Bplus", "Bs", "Lb"))):
+        expected, variance = 0.0, 0.0
+        for name in species:
+            response = build_response(decay_library[name], edges, np.linspace(0, 40, 401), origin_weights(factors[name], False), 0.8)
+            expected = expected + fold_spectrum(response, truth.hadron_dndptdy(SYSTEM, name))
+            variance = variance + fold_spectrum_error(response, truth.hadron_dndptdy(SYSTEM, name)) ** 2
+        value, error = result[f"truth_{flavour}_spectrum"]
+        populated = error > 0
+        pulls = (value - expected)[populated] / np.sqrt(error**2 + variance)[populated]
+        assert np.sum(pulls**2) < populated.sum() + 3 * np.sqrt(2 * populated.sum()), (flavour, pulls)
+
+
+@pytest.mark.parametrize("resolutions", [[0.70, 0.45, 0.50], [0.995, 0.995, 0.995]], ids=["smeared-plane", "exact-plane"])
+@pytest.mark.parametrize("v2", ["flat", "pt-dependent"])
+def test_injected_v2_recovered(tmp_path, base_config, truth, decay_library, resolutions, v2):
+    """v2{EP} with the three-sub-event correction equals the electrons' v2 relative to the true
+    reaction plane; the measured resolution equals the generated one."""
+    config = variant(base_config, **{f"systems.{SYSTEM}.event_plane_resolution": resolutions})
+    model = truth
+    if v2 == "flat":
+        flat = {"form": "constant", "parameters": {"value": 0.1}}
+        curves = dict(truth.description["curves"])
+        curves[f"charm_v2_{SYSTEM}"] = curves[f"beauty_v2_{SYSTEM}"] = flat
+        model = TruthModel({**truth.description, "curves": curves})
+    config, paths = generate(tmp_path, config, model, decay_library, n_events=20000, name=v2)
+    result = measure(config, paths)
+    resolution = result["resolution"]
+    assert abs(resolution["value"] - resolutions[0]) < 3 * resolution["error"] + 1e-3
+    n_c, n_b = result["truth_ctoe_spectrum"][0], result["truth_btoe_spectrum"][0]
+    with np.errstate(invalid="ignore"):
+        truth_v2 = (n_c * np.nan_to_num(result["truth_ctoe_v2"][0]) + n_b * np.nan_to_num(result["truth_btoe_v2"][0])) / (n_c + n_b)
+    value, error = result["hfe_v2"]
+    # the event-level error of a ratio is Gaussian only with enough electrons per bin
+    populated = result["hfe_weighted_electrons"] >= 100
+    chi2 = np.sum(((value - truth_v2)[populated] / error[populated]) ** 2)
+    assert chi2 < populated.sum() + 3 * np.sqrt(2 * populated.sum()), chi2
+    assert np.nanmean(truth_v2[3:8]) > 0.03  # electrons inherit a sizeable v2 at 2-5 GeV/c
+
+
+def test_chunking_and_step_size_do_not_change_the_tables(tmp_path, base_config, truth, decay_library):
+    config_one, one = generate(tmp_path, base_config, truth, decay_library, n_events=4000, chunks=1, name="one")
+    config_four, four = generate(tmp_path, base_config, truth, decay_library, n_events=4000, chunks=4, name="four")
+    a = measure(config_one, one)
+    b = measure(config_four, four, step_size=333)
+    for key in ("hfe_spectrum", "hfe_v2", "truth_ctoe_spectrum", "truth_btoe_v2"):
+        assert np.array_equal(a[key][0], b[key][0], equal_nan=True) and np.array_equal(a[key][1], b[key][1], equal_nan=True), key
+    assert a["resolution"] == b["resolution"]
+
+
+def test_pp_cross_section_and_stored_events(tmp_path, base_config, truth, decay_library):
+    config, paths = generate(tmp_path, base_config, truth, decay_library, system="pp", n_events=200_000)
+    with uproot.open(paths[0]) as f:
+        entries = f[TREE_NAME].num_entries
+    assert 0 < entries < 200_000  # only events with an electron are stored
+    result = measure(config, paths, system="pp")
+    assert result["n_events"] == 200_000
+    assert "hfe_v2" not in result and result["hfe_spectrum"][0][0] > 0
+
+
+def write_bad_tree(path, columns):
+    with uproot.recreate(path) as f:
+        f.mktree(TREE_NAME, {k: v.dtype if isinstance(v, np.ndarray) else v.type.content for k, v in columns.items()})
+        f[TREE_NAME].extend(columns)
+
+
+def test_bad_ntuples_name_file_and_branch(tmp_path, base_config, truth, decay_library):
+    config, paths = generate(tmp_path, base_config, truth, decay_library, n_events=1000)
+    settings = settings_from_config(config, SYSTEM)
+    with pytest.raises(NtupleError, match="nothere.root"):
+        accumulate([tmp_path / "nothere.root"], settings)
+    truncated = tmp_path / "truncated.root"
+    truncated.write_bytes(paths[0].read_bytes()[:3000])
+    with pytest.raises(NtupleError, match="truncated.root"):
+        accumulate([truncated], settings)
+    with uproot.open(paths[0]) as f:
+        arrays = f[TREE_NAME].arrays()
+    import awkward as ak
+
+    events = {k: ak.to_numpy(arrays[k]) for k in ("event_id", "centrality", "psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y")}
+    electrons = {k: arrays[f"electron_{k}"] for k in ("pt", "true_pt", "eta", "phi", "charge", "origin", "reconstructed")}
+    no_phi = tmp_path / "no_phi.root"
+    write_bad_tree(no_phi, {**events, "electron": ak.zip({k: v for k, v in electrons.items() if k != "phi"})})
+    with pytest.raises(NtupleError, match=r"no_phi.root.*'electron_phi'"):
+        accumulate([no_phi], settings)
+    flat = tmp_path / "flat_pt.root"
+    flat_events = {**events, "electron_pt": np.ones(len(events["event_id"]), np.float32)}
+    write_bad_tree(flat, {**flat_events, "electron": ak.zip({k: v for k, v in electrons.items() if k != "pt"})})
+    with pytest.raises(NtupleError, match=r"flat_pt.root: branch 'electron_pt' is not a jagged"):
+        accumulate([flat], settings)
+    nan = tmp_path / "nan.root"
+    bad_pt = ak.where(ak.local_index(electrons["pt"]) == 0, np.nan, electrons["pt"])
+    write_bad_tree(nan, {**events, "electron": ak.zip({**electrons, "pt": bad_pt})})
+    with pytest.raises(NtupleError, match=r"nan.root: branch 'electron_pt' contains NaN"):
+        accumulate([nan], settings)
+    empty = tmp_path / "empty.root"
+    write_bad_tree(empty, {**{k: v[:0] for k, v in events.items()}, "electron": ak.zip(electrons)[:0]})
+    assert accumulate([empty, paths[0]], settings).entries == 1000  # an empty chunk is fine
