@@ -27,47 +27,48 @@ EVENT_BRANCHES = ("event_id", "centrality", "psi_rp", "qa_x", "qa_y", "qb_x", "q
 ELECTRON_FIELDS = ("pt", "true_pt", "eta", "phi", "charge", "origin", "reconstructed")
 
 
+def _block_columns(block: dict, centrality: float, store_empty_events: bool) -> dict:
+    events, electrons = block["events"], block["electrons"]
+    n_events = len(events["event_id"])
+    counts = np.bincount(block["electron_event"], minlength=n_events)
+    keep = np.ones(n_events, dtype=bool) if store_empty_events else counts > 0
+    columns = {name: np.asarray(events[name])[keep].astype(np.float32) for name in EVENT_BRANCHES[2:]}
+    columns["event_id"] = np.asarray(events["event_id"])[keep].astype(np.int64)
+    columns["centrality"] = np.full(int(keep.sum()), centrality, dtype=np.float32)
+    types = {"pt": np.float32, "true_pt": np.float32, "eta": np.float32, "phi": np.float32, "charge": np.int8, "origin": np.int8, "reconstructed": np.bool_}
+    flat = ak.zip({name: electrons[name].astype(dtype) for name, dtype in types.items()})
+    columns["electron"] = ak.unflatten(flat, counts)[keep]
+    return columns
+
+
 def write_event_file(
-    path: str | Path, blocks: list[dict], centrality: float, provenance: dict, store_empty_events: bool, uuid=None
+    path: str | Path,
+    blocks: list[dict],
+    centrality: float,
+    provenance: dict,
+    store_empty_events: bool,
+    uuid=None,
+    basket_entries: int = 200_000,
 ) -> None:
-    """Write generated blocks (:func:`analysis.pseudo_events.generate_block`) atomically."""
+    """Write generated blocks (:func:`analysis.pseudo_events.generate_block`) atomically, in
+    baskets of up to ``basket_entries`` events, LZ4-compressed (fast to read back)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    options = {} if uuid is None else {"uuid_function": lambda: uuid}
+    options = {"compression": uproot.LZ4(1)}
+    if uuid is not None:
+        options["uuid_function"] = lambda: uuid
+    parts = [_block_columns(block, centrality, store_empty_events) for block in blocks]
+    columns = {name: np.concatenate([p[name] for p in parts]) for name in EVENT_BRANCHES}
+    columns["electron"] = ak.concatenate([p["electron"] for p in parts])
     try:
         with uproot.recreate(tmp, **options) as out:
-            tree = None
-            for block in blocks:
-                events, electrons = block["events"], block["electrons"]
-                n_events = len(events["event_id"])
-                counts = np.bincount(block["electron_event"], minlength=n_events)
-                keep = np.ones(n_events, dtype=bool) if store_empty_events else counts > 0
-                jagged = ak.unflatten(
-                    ak.zip(
-                        {
-                            "pt": electrons["pt"].astype(np.float32),
-                            "true_pt": electrons["true_pt"].astype(np.float32),
-                            "eta": electrons["eta"].astype(np.float32),
-                            "phi": electrons["phi"].astype(np.float32),
-                            "charge": electrons["charge"].astype(np.int8),
-                            "origin": electrons["origin"].astype(np.int8),
-                            "reconstructed": electrons["reconstructed"].astype(np.bool_),
-                        }
-                    ),
-                    counts,
-                )[keep]
-                columns = {name: np.asarray(events[name])[keep] for name in EVENT_BRANCHES if name != "centrality"}
-                columns["event_id"] = columns["event_id"].astype(np.int64)
-                for name in EVENT_BRANCHES[2:]:
-                    columns[name] = columns[name].astype(np.float32)
-                columns["centrality"] = np.full(int(keep.sum()), centrality, dtype=np.float32)
-                columns["electron"] = jagged
-                if tree is None:
-                    types = {name: columns[name].dtype for name in EVENT_BRANCHES}
-                    types["electron"] = jagged.type.content
-                    tree = out.mktree(TREE_NAME, types, title="pseudo-data events with heavy-flavour decay electrons")
-                tree.extend({name: columns[name] for name in (*EVENT_BRANCHES, "electron")})
+            types = {name: columns[name].dtype for name in EVENT_BRANCHES}
+            types["electron"] = columns["electron"].type.content
+            tree = out.mktree(TREE_NAME, types, title="pseudo-data events with heavy-flavour decay electrons")
+            n = len(columns["event_id"])
+            for start in range(0, max(n, 1), basket_entries):
+                tree.extend({name: value[start : start + basket_entries] for name, value in columns.items()})
             out["provenance"] = json.dumps(provenance, sort_keys=True)
         os.replace(tmp, path)
     finally:

@@ -24,16 +24,19 @@ SECOND_SCALE = 2.0**16
 MOMENTS = ("n", "s", "nn", "ss", "ns")
 
 
-def _per_event_bin(keys: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    fixed = np.rint(values * FIRST_SCALE)
-    # bincount sums in float64; the fixed-point integers and their per-(event, bin) partial sums
-    # stay far below 2^53, so the float sums are exact integers
-    return np.bincount(keys, weights=fixed, minlength=size).astype(np.int64)
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Fixed-point sums of consecutive groups beginning at ``starts`` (float64 holding exact
+    integers: the per-(event, bin) partial sums stay far below 2^53)."""
+    return np.add.reduceat(np.rint(values.astype(np.float64) * FIRST_SCALE), starts)
 
 
 def _second(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    product = (a.astype(np.float64) / FIRST_SCALE) * (b.astype(np.float64) / FIRST_SCALE)
-    return np.rint(product * SECOND_SCALE).astype(np.int64).sum(axis=0)
+    """Fixed-point (2^-16) products of per-(event, bin) fixed-point sums."""
+    return np.rint((a / FIRST_SCALE) * (b / FIRST_SCALE) * SECOND_SCALE).astype(np.int64)
+
+
+def _add_per_bin(total: np.ndarray, bins: np.ndarray, values: np.ndarray) -> None:
+    np.add.at(total, bins, values.astype(np.int64))
 
 
 @dataclass
@@ -47,20 +50,37 @@ class MomentSums:
         for name in MOMENTS:
             self.sums.setdefault(name, np.zeros(self.n_bins, dtype=np.int64))
 
-    def add(self, event: np.ndarray, bins: np.ndarray, weight: np.ndarray, value: np.ndarray | None, n_events: int) -> None:
-        """Electrons of ``n_events`` events: local event index, pT bin (-1 or n_bins: outside),
-        weight and value (None: spectra only)."""
-        inside = (bins >= 0) & (bins < self.n_bins)
-        keys = event[inside] * self.n_bins + bins[inside]
-        size = n_events * self.n_bins
-        n = _per_event_bin(keys, weight[inside], size).reshape(n_events, self.n_bins)
-        self.sums["n"] += n.sum(axis=0)
-        self.sums["nn"] += _second(n, n)
+    def add(self, event: np.ndarray, bins: np.ndarray, weight: np.ndarray | None, value: np.ndarray | None) -> None:
+        """Electrons of whole events: event index, pT bin (-1 and n_bins: outside, ignored),
+        weight (None: 1) and value (None: spectra only). Electrons are grouped per
+        (event, bin) by a stable sort of the combined key (linear for event-ordered input)."""
+        if len(event) == 0:
+            return
+        wide = self.n_bins + 1  # one overflow column collects electrons outside the binning
+        # bins in [-1, n_bins] (searchsorted - 1): modulo sends under- and overflow to column n_bins
+        if len(bins) and (bins.min() < -1 or bins.max() > self.n_bins):
+            raise ValueError("bin indices must lie in [-1, n_bins]")
+        keys = np.asarray(event, dtype=np.int64) * wide + bins % wide
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+        starts = np.flatnonzero(first)
+        bin_of = sorted_keys[starts] % wide
+        inside = bin_of != self.n_bins
+        bin_of = bin_of[inside]
+        if weight is None:
+            n = (np.diff(np.append(starts, len(keys))) * FIRST_SCALE)[inside]
+        else:
+            n = _group_sums(weight[order], starts)[inside]
+        _add_per_bin(self.sums["n"], bin_of, n)
+        _add_per_bin(self.sums["nn"], bin_of, _second(n, n))
         if value is not None:
-            s = _per_event_bin(keys, (weight * value)[inside], size).reshape(n_events, self.n_bins)
-            self.sums["s"] += s.sum(axis=0)
-            self.sums["ss"] += _second(s, s)
-            self.sums["ns"] += _second(n, s)
+            weighted = value if weight is None else weight * value
+            s = _group_sums(weighted[order], starts)[inside]
+            _add_per_bin(self.sums["s"], bin_of, s)
+            _add_per_bin(self.sums["ss"], bin_of, _second(s, s))
+            _add_per_bin(self.sums["ns"], bin_of, _second(n, s))
 
     def __iadd__(self, other: "MomentSums") -> "MomentSums":
         for name in MOMENTS:

@@ -83,11 +83,6 @@ def check_event_file(path: str | Path) -> tuple[int, int | None]:
         raise NtupleError(f"{path}: corrupt or truncated ROOT file ({type(exc).__name__}: {exc})") from exc
 
 
-def _require_finite(path, name: str, values: np.ndarray) -> None:
-    if not np.all(np.isfinite(values)):
-        raise NtupleError(f"{path}: branch '{name}' contains NaN or infinite values")
-
-
 class HfeAccumulator:
     """Exact sums of one set of files (add accumulators of several jobs with ``+=``)."""
 
@@ -107,37 +102,46 @@ class HfeAccumulator:
         event = np.repeat(np.arange(n_events), counts)
         flat = {name: ak.to_numpy(ak.flatten(batch[name])) for name in ELECTRON_BRANCHES}
         for name in ("electron_pt", "electron_true_pt", "electron_phi"):
-            _require_finite(path, name, flat[name])
-        psi_rp = ak.to_numpy(batch.psi_rp).astype(np.float64)
+            if not np.isfinite(np.sum(flat[name], dtype=np.float64)):  # one pass; NaN or inf poison the sum
+                raise NtupleError(f"{path}: branch '{name}' contains NaN or infinite values")
         psi = {k: plane_angle(ak.to_numpy(batch[f"q{k}_x"]), ak.to_numpy(batch[f"q{k}_y"])) for k in "abc"}
         if s.kind == "PbPb":
             self.plane.n_events += n_events
             self.plane.add(
                 ab=np.cos(2 * (psi["a"] - psi["b"])), ac=np.cos(2 * (psi["a"] - psi["c"])), bc=np.cos(2 * (psi["b"] - psi["c"]))
             )
-        phi = flat["electron_phi"].astype(np.float64)
+        # cos 2(phi - Psi) = cos 2phi cos 2Psi + sin 2phi sin 2Psi: trigonometry once per electron
+        two_phi = 2 * flat["electron_phi"]
+        cos_phi, sin_phi = np.cos(two_phi), np.sin(two_phi)
+        planes = {"a": psi["a"], "rp": ak.to_numpy(batch.psi_rp)}
+        cos_psi = {k: np.cos(2 * v).astype(np.float32) for k, v in planes.items()}
+        sin_psi = {k: np.sin(2 * v).astype(np.float32) for k, v in planes.items()}
+
+        def flow(index: np.ndarray, owner: np.ndarray, plane: str) -> np.ndarray | None:
+            if s.kind != "PbPb":
+                return None
+            return cos_phi.take(index) * cos_psi[plane].take(owner) + sin_phi.take(index) * sin_psi[plane].take(owner)
+
         origin = flat["electron_origin"]
         in_acceptance = np.abs(flat["electron_eta"]) < s.eta_max
-
-        measured = in_acceptance & flat["electron_reconstructed"] & (origin != s.background_origin)
-        pt = flat["electron_pt"].astype(np.float64)
-        efficiency = s.efficiency(pt[measured])
+        index = np.flatnonzero(in_acceptance & flat["electron_reconstructed"] & (origin != s.background_origin))
+        owner = event.take(index)
+        pt = flat["electron_pt"].take(index)
+        efficiency = s.efficiency(pt)
         if np.any(efficiency <= 0):
-            raise ValueError(f"efficiency is zero at pT = {pt[measured][efficiency <= 0][0]:.3f} GeV/c: cannot correct")
-        self._fill("hfe", event[measured], pt[measured], 1.0 / efficiency, np.cos(2 * (phi[measured] - psi["a"][event[measured]])), n_events)
-
-        true_pt = flat["electron_true_pt"].astype(np.float64)
+            raise ValueError(f"efficiency is zero at pT = {pt[efficiency <= 0][0]:.3f} GeV/c: cannot correct")
+        self._fill("hfe", owner, pt, 1.0 / efficiency, flow(index, owner, "a"))
         for name, codes in (
             ("truth_ctoe", (EventElectronOrigin.CHARM,)),
             ("truth_btoe", (EventElectronOrigin.BEAUTY, EventElectronOrigin.BEAUTY_VIA_CHARM)),
         ):
-            selected = in_acceptance & np.isin(origin, [int(c) for c in codes])
-            flow = np.cos(2 * (phi[selected] - psi_rp[event[selected]]))
-            self._fill(name, event[selected], true_pt[selected], np.ones(int(selected.sum())), flow, n_events)
+            index = np.flatnonzero(in_acceptance & np.logical_or.reduce([origin == int(c) for c in codes]))
+            owner = event.take(index)
+            self._fill(name, owner, flat["electron_true_pt"].take(index), None, flow(index, owner, "rp"))
 
-    def _fill(self, name, event, pt, weight, value, n_events) -> None:
-        bins = np.searchsorted(self.settings.pt_edges, pt, side="right") - 1
-        self.moments[name].add(event, bins, weight, value if self.settings.kind == "PbPb" else None, n_events)
+    def _fill(self, name, event, pt, weight, value) -> None:
+        bins = np.searchsorted(self.settings.pt_edges.astype(pt.dtype), pt, side="right") - 1
+        self.moments[name].add(event, bins, weight, value)
 
     def __iadd__(self, other: "HfeAccumulator") -> "HfeAccumulator":
         for name in CATEGORIES:
