@@ -3,6 +3,16 @@
 SYSTEMS = list(config["systems"])
 
 
+def events_job_memory_mb(system):
+    """Memory of one pseudo_events job: the decay library in the rest frame (~1 GB for the
+    default 10^6 parents per species) plus ~1 kB per stored event (pp stores only the ~0.5 %
+    of events with an electron)."""
+    setup = config["systems"][system]
+    per_chunk = setup["n_events"] // setup["chunks"]
+    stored = per_chunk if setup.get("store_empty_events", True) else per_chunk // 100
+    return 1500 + stored // 1000
+
+
 def event_chunk_files(system):
     return expand(
         "results/events/{system}/chunk_{chunk}.root", system=system, chunk=range(config["systems"][system]["chunks"])
@@ -47,7 +57,7 @@ rule pseudo_events:
     log:
         "results/logs/pseudo_events/{system}_{chunk}.log",
     resources:
-        mem_mb=lambda wc: 2000 + config["systems"][wc.system]["n_events"] // config["systems"][wc.system]["chunks"] // 200,
+        mem_mb=lambda wc: events_job_memory_mb(wc.system),
         runtime=30,
     script:
         "../scripts/generate_events.py"
