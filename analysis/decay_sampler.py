@@ -39,12 +39,13 @@ class RestFrameDecays:
     momenta: np.ndarray  # (n_electrons, 4) rest-frame (px, py, pz, E)
     charge: np.ndarray  # (n_electrons,)
     origin: np.ndarray  # (n_electrons,) EventElectronOrigin codes
+    library_origin: np.ndarray  # (n_electrons,) ElectronOrigin codes of the decay library
 
     @classmethod
     def from_library(cls, species: str, paths: Sequence[str | Path], step_size: int = 200_000) -> "RestFrameDecays":
         hadron = species_by_name(species)
         branches = ["parent_pt", "parent_y", "parent_phi", "electron_pt", "electron_eta", "electron_phi", "electron_charge", "electron_origin"]
-        n_parents, counts, momenta, charges, origins = 0, [], [], [], []
+        n_parents, counts, momenta, charges, origins, library_origins = 0, [], [], [], [], []
         for batch in iterate_decays(paths, branches, step_size):
             n_parents += len(batch)
             keep = batch.electron_origin != int(ElectronOrigin.CHARMONIUM)  # J/psi electrons are not HFE
@@ -62,7 +63,9 @@ class RestFrameDecays:
             momenta.append(boost(lab, -np.repeat(velocity(parent_p), n, axis=0)))
             counts.append(n)
             charges.append(ak.to_numpy(ak.flatten(electrons.electron_charge)))
-            origins.append(event_origin(hadron.flavour, ak.to_numpy(ak.flatten(electrons.electron_origin))))
+            library_origin = ak.to_numpy(ak.flatten(electrons.electron_origin))
+            origins.append(event_origin(hadron.flavour, library_origin))
+            library_origins.append(library_origin)
         counts = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
         return cls(
             species=species,
@@ -71,11 +74,13 @@ class RestFrameDecays:
             momenta=np.concatenate(momenta) if momenta else np.zeros((0, 4)),
             charge=np.concatenate(charges) if charges else np.zeros(0, dtype=np.int8),
             origin=np.concatenate(origins) if origins else np.zeros(0, dtype=np.int8),
+            library_origin=np.concatenate(library_origins) if library_origins else np.zeros(0, dtype=np.int8),
         )
 
-    def decay(self, rng: np.random.Generator, parent_momenta: np.ndarray) -> dict:
+    def decay(self, rng: np.random.Generator, parent_momenta: np.ndarray, keep_probability=None) -> dict:
         """Electrons of hadrons with lab momenta ``parent_momenta`` (n, 4): returns lab
-        four-momenta, charge, origin and the index of the hadron of each electron."""
+        four-momenta, charge, origin and the index of the hadron of each electron.
+        ``keep_probability[library origin]`` thins the electrons (branching-ratio rescaling)."""
         n_with = len(self.offsets) - 1
         picks = rng.integers(0, self.n_parents, len(parent_momenta))
         rotations = random_rotations(rng, len(parent_momenta))
@@ -87,6 +92,9 @@ class RestFrameDecays:
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         electron = starts + within
         owner = np.repeat(hadron_index, counts)
+        if keep_probability is not None:
+            kept = rng.random(len(electron)) < np.asarray(keep_probability)[self.library_origin[electron]]
+            electron, owner = electron[kept], owner[kept]
         rest = self.momenta[electron]
         rotated = np.concatenate([np.einsum("nij,nj->ni", rotations[owner], rest[:, :3]), rest[:, 3:]], axis=1)
         lab = boost(rotated, velocity(parent_momenta[owner]))

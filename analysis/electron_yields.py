@@ -143,6 +143,12 @@ def read_scale_factors(path: str | Path, species: str) -> dict:
     return factors[species]
 
 
+def read_all_scale_factors(path: str | Path) -> dict:
+    """Scale factors of every species (species -> origin name -> factor)."""
+    with open(path) as f:
+        return json.load(f)["scale_factors"]
+
+
 def write_json_atomically(path: str | Path, content: dict) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from analysis.decay_ntuple import library_kinematics
+from analysis.electron_origin import ElectronOrigin
+from analysis.electron_yields import origin_weights
 from analysis.decay_sampler import RestFrameDecays
 from analysis.event_ntuple import write_event_file
 from analysis.pseudo_events import InverseCdf, SystemSetup, generate_block
@@ -20,8 +24,16 @@ def curve_from_config(spec: Mapping) -> Curve:
     return Curve(spec["form"], dict(spec.get("parameters", {})))
 
 
-def build_system_setup(system: str, config: dict, truth: TruthModel, library: Mapping[str, Sequence[str | Path]]) -> SystemSetup:
-    """Spectra, v2, decays and detector settings of one system."""
+def build_system_setup(
+    system: str,
+    config: dict,
+    truth: TruthModel,
+    library: Mapping[str, Sequence[str | Path]],
+    scale_factors: Mapping[str, Mapping[str, float]] | None = None,
+) -> SystemSetup:
+    """Spectra, v2, decays and detector settings of one system. ``scale_factors`` (species ->
+    origin name -> factor, from ``electron_yields.json``) rescale the library's electrons;
+    None keeps PYTHIA's tables."""
     setup = config["systems"][system]
     all_paths = [p for paths in library.values() for p in paths]
     pt_max, y_max = library_kinematics(all_paths)
@@ -34,6 +46,7 @@ def build_system_setup(system: str, config: dict, truth: TruthModel, library: Ma
         spectra={s: InverseCdf(truth.hadron_dndptdy(system, s), pt_max) for s in library},
         v2={s: truth.hadron_v2(system, s) for s in library},
         decays={s: RestFrameDecays.from_library(s, paths) for s, paths in library.items()},
+        scale_factors={s: origin_weights(scale_factors[s], include_charmonium=True) if scale_factors else np.ones(len(ElectronOrigin)) for s in library},
         y_max=y_max,
         pt_max=pt_max,
         eta_max=pseudo["electron_eta_max"],

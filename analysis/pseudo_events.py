@@ -10,6 +10,10 @@ chunks):
    library, mean ``2 * 2 y_max * integral of dN/dpTdy`` (the truth spectra are charge averaged);
    pT from the truth spectrum, y flat, phi from 1 + 2 v2(pT) cos 2(phi - Psi_RP);
 3. each hadron decayed by a random library decay, rotated and boosted (:mod:`analysis.decay_sampler`);
+   the electrons follow the branching-ratio rescaling of the analysis (``electron_yields.json``):
+   hadrons are generated ``f_max`` times more often (``f_max`` the largest factor of the species,
+   at least 1) and each electron is kept with probability ``f_origin / f_max``, so that electrons
+   per hadron are PYTHIA's times ``f_origin`` while only electrons are stored;
 4. photonic background electrons: Poisson(ratio x heavy-flavour electrons of the block in
    acceptance), pT from the background spectrum, flat in eta, v2 of the background curve;
 5. electrons in |eta| < eta_max kept, with the true pT, a smeared pT (resolution
@@ -71,6 +75,7 @@ class SystemSetup:
     spectra: dict  # species -> InverseCdf of dN/dpTdy per event
     v2: dict  # species -> callable v2(pT)
     decays: dict  # species -> RestFrameDecays
+    scale_factors: dict  # species -> electron weight per library origin (analysis.electron_yields)
     y_max: float
     pt_max: float
     eta_max: float
@@ -96,14 +101,17 @@ def generate_block(setup: SystemSetup, global_seed: int, block: int, n_events: i
 
     parts = []
     for species, spectrum in setup.spectra.items():
-        mean = 2.0 * 2.0 * setup.y_max * spectrum.total  # particles + antiparticles in |y| < y_max
+        # branching-ratio rescaling: hadrons x max factor, electrons kept with factor / max factor
+        factors = np.asarray(setup.scale_factors[species], dtype=float)
+        boost_factor = max(factors.max(), 1.0)
+        mean = boost_factor * 2.0 * 2.0 * setup.y_max * spectrum.total  # particles + antiparticles, |y| < y_max
         counts = rng.poisson(mean, n_events)
         owner_event = np.repeat(np.arange(n_events), counts)
         pt = spectrum.sample(rng, len(owner_event))
         y = rng.uniform(-setup.y_max, setup.y_max, len(owner_event))
         phi = sample_azimuth(rng, psi_rp[owner_event], setup.v2[species](pt))
         hadrons = four_momentum_from_pt_y_phi(pt, y, phi, SPECIES[species].mass)
-        decayed = setup.decays[species].decay(rng, hadrons)
+        decayed = setup.decays[species].decay(rng, hadrons, factors / boost_factor)
         pt_e, eta_e, phi_e = pt_eta_phi(decayed["momenta"])
         parts.append((owner_event[decayed["hadron"]], pt_e, eta_e, phi_e, decayed["charge"], decayed["origin"]))
     event, pt, eta, phi, charge, origin = (np.concatenate(columns) for columns in zip(*parts))

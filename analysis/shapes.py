@@ -14,7 +14,9 @@ Ratios and R_AA (dimensionless):
 
 * ``constant``: ``value``;
 * ``rational``: ``(a0 + a1 pT + a2 pT^2) / (1 + b1 pT + b2 pT^2)``, evaluated at pT clipped to
-  [``pt_low``, ``pt_high``] (the range of the data it was fitted to: flat outside).
+  [``pt_low``, ``pt_high``] (the range of the data it was fitted to: flat outside);
+* ``exp_decay``: ``a + b exp(-pT/c)``, clipped the same way (a smooth, well-conditioned R_AA
+  falling from a + b to a).
 
 v2 (dimensionless):
 
@@ -56,6 +58,11 @@ def rational(pt, a0, a1, a2, b1, b2, pt_low=0.0, pt_high=np.inf):
     return (a0 + a1 * x + a2 * x**2) / (1.0 + b1 * x + b2 * x**2)
 
 
+def exp_decay(pt, a, b, c, pt_low=0.0, pt_high=np.inf):
+    x = np.clip(np.asarray(pt, dtype=float), pt_low, pt_high)
+    return a + b * np.exp(-x / c)
+
+
 def v2_peaked(pt, a, p0, pt_high=np.inf):
     x = np.clip(np.asarray(pt, dtype=float), 0.0, pt_high)
     return a * x**2 / (1.0 + (x / p0) ** 3)
@@ -83,6 +90,9 @@ FORMS: dict[str, Form] = {
     "rational": Form(
         rational, ("a0", "a1", "a2", "b1", "b2"), ("pt_low", "pt_high"),
         {"a0": 0.5, "a1": 0.5, "a2": 0.01, "b1": 0.1, "b2": 0.05}, {},
+    ),
+    "exp_decay": Form(
+        exp_decay, ("a", "b", "c"), ("pt_low", "pt_high"), {"a": 0.4, "b": 1.0, "c": 3.0}, {"c": (0.05, 100.0)},
     ),
     "v2_peaked": Form(v2_peaked, ("a", "p0"), ("pt_high",), {"a": 0.05, "p0": 2.5}, {"p0": (0.3, 30.0)}),
 }

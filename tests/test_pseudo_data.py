@@ -48,10 +48,10 @@ def variant(config, **changes):
     return validate_config(changed)
 
 
-def generate(tmp_path, config, truth, library, system=SYSTEM, n_events=4000, chunks=1, name="run"):
+def generate(tmp_path, config, truth, library, system=SYSTEM, n_events=4000, chunks=1, name="run", factors=None):
     config = variant(config, **{f"systems.{system}.n_events": n_events, f"systems.{system}.chunks": chunks})
     truth = TruthModel({**truth.description, "curves": dict(truth.description["curves"]), "systems": config["systems"]})
-    setup = build_system_setup(system, config, truth, library)
+    setup = build_system_setup(system, config, truth, library, factors)
     paths = []
     for chunk in range(chunks):
         path = tmp_path / f"{name}_{system}_{chunk}.root"
@@ -107,16 +107,17 @@ def test_efficiency_is_corrected(tmp_path, base_config, truth, decay_library):
     assert chi2 < populated.sum() + 3 * np.sqrt(2 * populated.sum()), chi2
 
 
-def test_truth_spectra_match_folded_truth_hadrons(tmp_path, base_config, truth, decay_library):
+@pytest.mark.parametrize("scaling", ["pythia", "pdg"])
+def test_truth_spectra_match_folded_truth_hadrons(tmp_path, base_config, truth, decay_library, scaling):
     """Normalisation of the whole chain: the c -> e and b -> e spectra of the events equal the
-    truth hadron spectra folded through the (PYTHIA-table) responses, within the statistics of
-    the events and the MC statistics of the responses (large for steep spectra: few library
-    parents at low pT)."""
-    config, paths = generate(tmp_path, base_config, truth, decay_library, n_events=8000)
+    truth hadron spectra folded through the responses with the same branching-ratio scaling,
+    within the statistics of the events and the MC statistics of the responses (large for
+    steep spectra: few library parents at low pT)."""
+    yields = {name: measure_electron_yields(p) for name, p in decay_library.items()}
+    factors = scale_factors(yields, scaling)
+    config, paths = generate(tmp_path, base_config, truth, decay_library, n_events=8000, factors=factors, name=scaling)
     result = measure(config, paths)
     edges = np.asarray(config["measurement"]["pt_edges"])
-    yields = {name: measure_electron_yields(p) for name, p in decay_library.items()}
-    factors = scale_factors(yields, "pythia")
     for flavour, species in (("ctoe", ("D0", "Dplus", "Ds", "Lc")), ("btoe", ("B0", "Bplus", "Bs", "Lb"))):
         expected, variance = 0.0, 0.0
         for name in species:

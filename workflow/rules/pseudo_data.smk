@@ -51,6 +51,7 @@ rule pseudo_events:
     """One chunk of events of one system (whole seeded blocks of events)."""
     input:
         truth="results/truth/truth.json",
+        yields="results/decays/electron_yields.json",
         decays=decay_chunk_files(SPECIES),
     output:
         "results/events/{system}/chunk_{chunk}.root",

@@ -3,6 +3,7 @@
 import logging
 
 from analysis.decay_ntuple import read_provenance
+from analysis.electron_yields import read_all_scale_factors
 from analysis.pseudo_data import build_system_setup, write_event_chunk
 from analysis.truth import TruthModel
 
@@ -11,6 +12,7 @@ library = {}
 for path in snakemake.input.decays:
     library.setdefault(read_provenance(path)["species"], []).append(path)
 system, chunk = snakemake.wildcards.system, int(snakemake.wildcards.chunk)
-setup = build_system_setup(system, snakemake.config, TruthModel.load(snakemake.input.truth), library)
+factors = read_all_scale_factors(snakemake.input.yields)
+setup = build_system_setup(system, snakemake.config, TruthModel.load(snakemake.input.truth), library, factors)
 provenance = write_event_chunk(snakemake.output[0], system, chunk, snakemake.config, setup)
 logging.info("written %s: %s", snakemake.output[0], provenance)
