@@ -11,6 +11,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/decay_library.smk"
 include: "workflow/rules/pseudo_data.smk"
+include: "workflow/rules/decomposition.smk"
 
 
 rule all:
@@ -18,3 +19,4 @@ rule all:
     input:
         decay_library_outputs(),
         pseudo_data_outputs(),
+        decomposition_outputs(),

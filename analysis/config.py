@@ -102,6 +102,13 @@ def check_systems(config: dict) -> None:
             for quantity in ("charm_raa", "beauty_raa", "charm_v2", "beauty_v2"):
                 if name not in truth[quantity]:
                     raise ConfigError(f"config key 'truth.{quantity}.{name}': no truth curve for system {name}")
+            for key in ("d0_raa", "nonprompt_raa"):
+                if name not in config["decomposition"][key]:
+                    raise ConfigError(f"config key 'decomposition.{key}.{name}': no table for system {name}")
+    if sum(1 for s in config["systems"].values() if s["kind"] == "pp") != 1 and any(
+        s["kind"] == "PbPb" for s in config["systems"].values()
+    ):
+        raise ConfigError("config key 'systems': Pb-Pb systems need exactly one pp system (the R_AA reference)")
 
 
 def merge_configs(base: dict, override: dict) -> dict:

@@ -26,7 +26,7 @@ from analysis.decomposition import (
     restrict,
     spectrum_dataset,
 )
-from analysis.fitting import bin_average, fit_table
+from analysis.fitting import bin_average, fit_table, point_uncertainty
 from analysis.published import MeasurementTable, Uncertainty, load_table
 from analysis.response import ResponseMatrix
 from analysis.shapes import FORMS
@@ -179,6 +179,10 @@ def fit_system(
         start, limits = _start_and_limits((charm, beauty), starts)
     low, high = settings["hfe_fit_range"]
     hfe = restrict(hfe, low, min(high, charm.electron_edges[-1]))
+    empty = point_uncertainty(hfe) <= 0  # bins of a measurement without entries carry no information
+    if empty.any():
+        info["hfe_bins_without_uncertainty_dropped"] = [[float(a), float(b)] for a, b in zip(hfe.pt_low[empty], hfe.pt_high[empty])]
+        hfe = restrict(hfe, 0.0, float(hfe.pt_low[empty].min()))
     hfe_norm = normalisation_sigma(hfe)
     if hfe_norm > 0:
         nuisance_sigma["hfe_norm"] = hfe_norm

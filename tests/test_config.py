@@ -20,7 +20,7 @@ def test_defaults_are_filled():
 def test_shipped_configs_are_valid():
     load_config("config/config.yaml")
     merged = load_config("config/config.yaml", "config/test.yaml")  # as snakemake --configfile merges
-    assert merged["systems"]["pp"]["n_events"] == 200_000 and "PbPb_30-50" in merged["truth"]["charm_v2"]
+    assert merged["systems"]["pp"]["n_events"] == 2_000_000 and "PbPb_30-50" in merged["truth"]["charm_v2"]
 
 
 def test_schema_knows_exactly_the_library_species():

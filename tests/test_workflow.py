@@ -56,11 +56,28 @@ def test_workflow_measures_the_pseudo_data(workdir):
         assert (workdir / f"results/measurement/{system}/hfe_v2.csv").exists() == flow
 
 
+def test_workflow_decomposes_every_system(workdir):
+    """Global fits converge on the pseudo-data; R_AA tables and published comparisons exist."""
+    import json
+
+    from analysis.published import load_table
+
+    for system in ("pp", "PbPb_0-10", "PbPb_30-50"):
+        summary = json.loads((workdir / f"results/decomposition/{system}/fit.json").read_text())
+        assert summary["valid"] and summary["chi2"] / summary["ndf"] < 5.0
+        fraction = load_table(workdir / f"results/decomposition/{system}/beauty_fraction.csv")
+        assert 0 < fraction.value[0] < fraction.value[-1] < 1  # beauty takes over at high pT
+    comparisons = json.loads((workdir / "results/decomposition/PbPb_0-10/fit.json").read_text())["comparisons"]
+    assert {c["name"].split()[0] for c in comparisons} == {"ALICE", "STAR", "PHENIX"}
+    assert all(c["ndf"] > 0 and 0 <= c["p_value"] <= 1 for c in comparisons)
+
+
 def test_rerun_reproduces_outputs_bit_for_bit(workdir):
     outputs = [f"results/responses/{s}.npz" for s in ("D0", "Bplus")] + [
         "results/truth/truth.json",
         "results/measurement/PbPb_30-50/hfe_v2.csv",
         "results/measurement/pp/hfe_spectrum.csv",
+        "results/decomposition/PbPb_30-50/raa_btoe.csv",
     ]
     first = {name: (workdir / name).read_bytes() for name in outputs}
     result = snakemake(workdir, "--forceall")

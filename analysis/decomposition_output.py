@@ -1,0 +1,122 @@
+"""Run the decomposition of one system from files and write its tables (project CSV format)
+and its fit summary (JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from analysis.decomposition import FitOutcome
+from analysis.published import MeasurementTable, load_table, write_table_csv
+from analysis.system_decomposition import (
+    compatibility,
+    electron_results,
+    fit_system,
+    flavour_models,
+    load_responses,
+    nuclear_modification,
+)
+
+TITLES = {
+    "ctoe_spectrum": "electrons from charm-hadron decays (c -> e), (e+ + e-)/2, from the global fit",
+    "btoe_spectrum": "electrons from beauty-hadron decays (b -> e incl. b -> c -> e), (e+ + e-)/2, from the global fit",
+    "beauty_fraction": "beauty fraction f_b = (b -> e) / (c -> e + b -> e), from the global fit",
+    "btoe_subtracted": "b -> e by bin-by-bin subtraction HFE - (c -> e of the global fit): cross-check",
+    "raa_ctoe": "nuclear modification factor R_AA of c -> e electrons",
+    "raa_btoe": "nuclear modification factor R_AA of b -> e electrons",
+}
+
+
+def outcome_from_summary(summary: dict) -> FitOutcome:
+    return FitOutcome(
+        parameters=summary["parameters"],
+        errors=summary["errors"],
+        covariance=np.asarray(summary["covariance"]),
+        names=summary["names"],
+        chi2=summary["chi2"],
+        ndf=summary["ndf"],
+        chi2_by_dataset=summary["chi2_by_dataset"],
+        valid=summary["valid"],
+    )
+
+
+def output_bins(hfe: MeasurementTable, electron_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The HFE table's bins that lie inside the electron response range."""
+    keep = hfe.pt_high <= electron_edges[-1] + 1e-9
+    return hfe.pt_low[keep], hfe.pt_high[keep]
+
+
+def comparison_bins(table: MeasurementTable, electron_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bins of a comparison table; a table of points is compared in the fine electron bin
+    holding each point."""
+    if np.allclose(table.pt_low, table.pt_high):
+        index = np.clip(np.searchsorted(electron_edges, table.pt_center, side="right") - 1, 0, len(electron_edges) - 2)
+        return electron_edges[index], electron_edges[index + 1]
+    return table.pt_low, table.pt_high
+
+
+def decompose_system(system: str, config: dict, hfe_path: str, response_paths: list, pp_summary: dict | None = None) -> dict:
+    """Fit one system and derive every result; returns a dict of tables and the summary."""
+    electrons, dzero = load_responses(response_paths)
+    hfe = load_table(hfe_path)
+    outcome, charm, beauty, info = fit_system(system, config, hfe, electrons, dzero, pp_summary)
+    low, high = output_bins(hfe, charm.electron_edges)
+    derived = electron_results(outcome, charm, beauty, low, high)
+    full = {"low": low, "high": high}
+    hfe_value = hfe.value[: len(low)]
+    hfe_stat = 0.5 * (hfe.stat[0] + hfe.stat[1])[: len(low)]
+    c_value, c_error = derived["ctoe_spectrum"]
+    derived["btoe_subtracted"] = (hfe_value - c_value, np.sqrt(hfe_stat**2 + c_error**2))
+    summary = {**outcome.summary(), **info, "hfe_fit_range": config["decomposition"]["hfe_fit_range"]}
+    if config["systems"][system]["kind"] == "PbPb":
+        pp = outcome_from_summary(pp_summary)
+        pp_charm, pp_beauty = flavour_models(config["decomposition"], electrons, dzero)
+        taa = config["systems"][system]["taa_per_mb"]
+        raa = nuclear_modification(derived, electron_results(pp, pp_charm, pp_beauty, low, high), taa)
+        derived.update({k: v for k, v in raa.items() if k.startswith("raa_")})
+        summary["taa_relative_error"] = raa["taa_relative_error"]
+        comparisons = []
+        fit_low, fit_high = config["decomposition"]["hfe_fit_range"]
+        for spec in config["decomposition"]["comparisons"].get(system, []):
+            table = load_table(spec["table"], **({"unsigned_minus": tuple(spec["unsigned_minus"])} if "unsigned_minus" in spec else {}))
+            b_low, b_high = comparison_bins(table, charm.electron_edges)
+            inside = (b_low >= fit_low - 1e-9) & (b_high <= fit_high + 1e-9)
+            if not inside.any():
+                comparisons.append({"name": spec["name"], "table": spec["table"], "ndf": 0, "note": "no overlap with the fit range"})
+                continue
+            ours_pbpb = electron_results(outcome, charm, beauty, b_low[inside], b_high[inside])
+            ours_pp = electron_results(pp, pp_charm, pp_beauty, b_low[inside], b_high[inside])
+            ours = nuclear_modification(ours_pbpb, ours_pp, taa)[spec["quantity"]]
+            subset = MeasurementTable(
+                table.source, table.pt_low[inside], table.pt_high[inside], table.pt_center[inside], table.value[inside],
+                {n: type(u)(u.up[inside], u.down[inside], u.kind) for n, u in table.uncertainties.items()},
+            )
+            comparisons.append({"name": spec["name"], "quantity": spec["quantity"], **compatibility(ours, subset)})
+        summary["comparisons"] = comparisons
+    return {"bins": full, "tables": derived, "summary": summary}
+
+
+def write_decomposition(outputs: dict, system: str, result: dict, units: str) -> None:
+    """Write the tables named in ``outputs`` and the summary JSON ``outputs['summary']``."""
+    low, high = result["bins"]["low"], result["bins"]["high"]
+    for name, path in outputs.items():
+        if name == "summary":
+            continue
+        value, error = result["tables"][name]
+        header = {
+            "observable": TITLES[name],
+            "system": system,
+            "rapidity": "|eta| < 0.8",
+            "units": "pT [GeV/c]; dimensionless" if name.startswith(("raa", "beauty")) else units,
+            "method": "global chi2 fit of D0, HFE and non-prompt D0 data (analysis/decomposition.py)",
+            "error_columns": "stat_err_plus/_minus: fit uncertainty (covariance of the global fit)"
+            + ("; the T_AA normalisation uncertainty is separate (fit.json)" if name.startswith("raa") else ""),
+        }
+        write_table_csv(path, header, low, high, value, error)
+    path = Path(outputs["summary"])
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(result["summary"], indent=2, sort_keys=True, default=float) + "\n")
+    os.replace(tmp, path)
