@@ -27,3 +27,10 @@ def test_curve_scale_clip_and_errors():
         Curve("levy", {"dndy": 1.0, "T": 0.5, "mass": 1.0})
     with pytest.raises(KeyError, match="unknown functional form"):
         Curve("gaussian", {})
+
+
+def test_schema_lists_exactly_the_forms():
+    from analysis.config import load_schema
+    from analysis.shapes import FORMS
+
+    assert set(load_schema()["$defs"]["curve"]["properties"]["form"]["enum"]) == set(FORMS)
