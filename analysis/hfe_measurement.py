@@ -30,7 +30,7 @@ import uproot
 
 from analysis.electron_origin import EventElectronOrigin
 from analysis.errors import NtupleError
-from analysis.event_ntuple import EVENT_BRANCHES, TREE_NAME
+from analysis.event_ntuple import TREE_NAME
 from analysis.event_plane import plane_angle, three_subevent_resolution
 from analysis.exact_sums import EventSums, MomentSums
 from analysis.shapes import Curve

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.decay_sampler import RestFrameDecays
 from analysis.electron_origin import EventElectronOrigin
 from analysis.event_plane import chi_of_resolution, sample_q_vectors
 from analysis.folding import integrate_over_bins

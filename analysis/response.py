@@ -103,6 +103,7 @@ def write_npz_reproducibly(path: str | Path, arrays: dict) -> None:
     os.replace(tmp, path)
 
 
+FIXED_POINT = 2.0**32  # flow weights are rounded to multiples of 2^-32: exact, order-free sums
 # daughter -> (pT branch, acceptance branch, origin branch or None)
 DAUGHTER_BRANCHES = {
     "electron": ("electron_pt", "electron_eta", "electron_origin"),
@@ -119,11 +120,14 @@ def build_response(
     step_size: int | str = 200_000,
     provenance: dict | None = None,
     daughter: str = "electron",
+    flow: bool = False,
 ) -> ResponseMatrix:
     """Accumulate the response of one species from its decay files.
 
     ``origin_weight[code]`` multiplies electrons of each :class:`ElectronOrigin` (0 drops them);
     for ``daughter="dzero"`` there is one origin and ``origin_weight`` is ``[w]``.
+    ``flow=True`` weights every electron by cos 2(phi_e - phi_parent) (rounded to multiples of
+    2^-32 so that the sums stay exact): the flow response C of :mod:`analysis.flow`.
     """
     pt_branch, acceptance_branch, origin_branch = DAUGHTER_BRANCHES[daughter]
     pt_max, y_max = library_kinematics(paths)
@@ -138,12 +142,18 @@ def build_response(
     parents = np.zeros(len(parent_edges) - 1)
     bins = (np.arange(n_origins + 1) - 0.5, daughter_edges, parent_edges)
     branches = [b for b in ("parent_pt", "parent_weight", pt_branch, acceptance_branch, origin_branch) if b]
+    if flow:
+        branches += ["parent_phi", "electron_phi"]
     for batch in iterate_decays(paths, branches, step_size):
         parents += np.histogram(ak.to_numpy(batch.parent_pt), bins=parent_edges, weights=ak.to_numpy(batch.parent_weight))[0]
         daughter_pt = batch[pt_branch]
         accepted = abs(batch[acceptance_branch]) < acceptance
         parent_pt = ak.broadcast_arrays(batch.parent_pt, daughter_pt)[0][accepted]
         weight = ak.to_numpy(ak.flatten(ak.broadcast_arrays(batch.parent_weight, daughter_pt)[0][accepted]))
+        if flow:
+            parent_phi = ak.broadcast_arrays(batch.parent_phi, daughter_pt)[0][accepted]
+            delta = ak.to_numpy(ak.flatten(batch.electron_phi[accepted])).astype(float) - ak.to_numpy(ak.flatten(parent_phi))
+            weight = weight * np.rint(np.cos(2.0 * delta) * FIXED_POINT) / FIXED_POINT
         pt = ak.to_numpy(ak.flatten(daughter_pt[accepted]))
         origin = ak.to_numpy(ak.flatten(batch[origin_branch][accepted])) if origin_branch else np.zeros(len(pt))
         sample = (origin, pt, ak.to_numpy(ak.flatten(parent_pt)))
@@ -162,16 +172,17 @@ def build_response(
         parents_per_bin=parents,
         parent_y_max=float(y_max),
         daughter_acceptance=float(acceptance),
-        daughter=daughter,
+        daughter=daughter + ("_flow" if flow else ""),
         provenance=dict(provenance or {}),
     )
 
 
 def build_species_response(
-    species: str, paths: Sequence[str | Path], yields_path: str | Path, response_config: dict, pt_max: float
+    species: str, paths: Sequence[str | Path], yields_path: str | Path, response_config: dict, pt_max: float, flow: bool = False
 ) -> ResponseMatrix:
     """Response of one species with the binning, acceptance and rescaling of the config's
-    ``response`` section and the scale factors of ``electron_yields.json``."""
+    ``response`` section and the scale factors of ``electron_yields.json`` (``flow``: the
+    cos 2(phi_e - phi_parent)-weighted flow response)."""
     factors = read_scale_factors(yields_path, species)
     edges = response_config["electron_pt_edges"]
     electron_edges = uniform_edges(edges["min"], edges["max"], edges["width"])
@@ -194,6 +205,7 @@ def build_species_response(
         response_config["electron_eta_max"],
         response_config["step_size"],
         provenance,
+        flow=flow,
     )
 
 

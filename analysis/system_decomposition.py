@@ -40,11 +40,14 @@ START = {  # pp starting values (microbarn, GeV): near the ALICE D0 and non-prom
 
 
 def load_responses(paths) -> tuple[dict, dict]:
-    """(electron responses, non-prompt D0 responses) by species from ``.npz`` files."""
+    """(electron responses, non-prompt D0 responses) by species from ``.npz`` files (other
+    responses, such as flow responses, are ignored)."""
     electrons, dzero = {}, {}
     for path in paths:
         response = ResponseMatrix.load(path)
-        (dzero if response.daughter == "dzero" else electrons)[response.provenance["species"]] = response
+        target = {"electron": electrons, "dzero": dzero}.get(response.daughter)
+        if target is not None:
+            target[response.provenance["species"]] = response
     return electrons, dzero
 
 

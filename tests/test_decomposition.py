@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from analysis.decomposition import Dataset, FitError, global_fit, propagate
-from analysis.electron_yields import measure_electron_yields, scale_factors
 from analysis.hfe_measurement import accumulate, results
 from analysis.measurement_output import settings_from_config
 from analysis.pseudo_data import build_system_setup, write_event_chunk
