@@ -12,6 +12,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/decay_library.smk"
 include: "workflow/rules/pseudo_data.smk"
 include: "workflow/rules/decomposition.smk"
+include: "workflow/rules/flow.smk"
 
 
 rule all:
@@ -20,3 +21,4 @@ rule all:
         decay_library_outputs(),
         pseudo_data_outputs(),
         decomposition_outputs(),
+        flow_outputs(),

@@ -218,6 +218,9 @@ def global_fit(
         minuit.limits[f"nu_{k}"] = (-0.9, 0.9)
         minuit.errors[f"nu_{k}"] = max(s, 1e-3)
     minuit.migrad(ncall=20000)
+    if not minuit.valid:  # one retry from a simplex step: flat directions can stall MIGRAD's EDM
+        minuit.simplex(ncall=5000)
+        minuit.migrad(ncall=20000)
     minuit.hesse()
     p = dict(zip(names, map(float, minuit.values)))
     by_dataset = {d.name: float(np.sum(d.residuals(p) ** 2)) for d in datasets}

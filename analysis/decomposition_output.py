@@ -71,6 +71,8 @@ def decompose_system(system: str, config: dict, hfe_path: str, response_paths: l
     c_value, c_error = derived["ctoe_spectrum"]
     derived["btoe_subtracted"] = (hfe_value - c_value, np.sqrt(hfe_stat**2 + c_error**2))
     summary = {**outcome.summary(), **info, "hfe_fit_range": config["decomposition"]["hfe_fit_range"]}
+    if pp_summary is not None:
+        summary["pp_parameters"] = pp_summary["parameters"]  # the Pb-Pb models are built on them
     if config["systems"][system]["kind"] == "PbPb":
         pp = outcome_from_summary(pp_summary)
         pp_charm, pp_beauty = flavour_models(config["decomposition"], electrons, dzero)

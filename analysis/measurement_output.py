@@ -52,6 +52,8 @@ def write_measurement(outputs: dict, system: str, config: dict, measured: dict, 
         if name == "summary":
             continue
         value, error = measured[name]
+        empty = ~np.isfinite(value) | ~np.isfinite(error)
+        value, error = np.where(empty, 0.0, value), np.where(empty, 0.0, error)
         header = {
             "observable": OBSERVABLES[name],
             "experiment": "pseudo-data of this workflow (analysis/pseudo_events.py)",
@@ -59,7 +61,8 @@ def write_measurement(outputs: dict, system: str, config: dict, measured: dict, 
             "rapidity": f"|eta| < {config['pseudo_data']['electron_eta_max']}",
             "units": units(name, kind),
             "events": str(measured["n_events"]),
-            "error_columns": "stat_err_plus/_minus: statistical (event-level); no systematic uncertainty",
+            "error_columns": "stat_err_plus/_minus: statistical (event-level); no systematic uncertainty; "
+            "bins without electrons have value 0 and uncertainty 0 (no measurement)",
         }
         write_table_csv(path, header, edges[:-1], edges[1:], value, error)
     summary = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in measured.items() if not isinstance(v, tuple)}

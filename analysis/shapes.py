@@ -15,8 +15,9 @@ Ratios and R_AA (dimensionless):
 * ``constant``: ``value``;
 * ``rational``: ``(a0 + a1 pT + a2 pT^2) / (1 + b1 pT + b2 pT^2)``, evaluated at pT clipped to
   [``pt_low``, ``pt_high``] (the range of the data it was fitted to: flat outside);
-* ``exp_decay``: ``a + b exp(-pT/c)``, clipped the same way (a smooth, well-conditioned R_AA
-  falling from a + b to a).
+* ``exp_decay``: ``a + b exp(-pT/c)``, clipped the same way (an R_AA falling from a + b to a);
+* ``log_quadratic``: ``a0 + a1 ln pT + a2 ln^2 pT``, clipped the same way (linear in its
+  parameters: no flat directions, the default beauty R_AA shape of the decomposition).
 
 v2 (dimensionless):
 
@@ -63,6 +64,11 @@ def exp_decay(pt, a, b, c, pt_low=0.0, pt_high=np.inf):
     return a + b * np.exp(-x / c)
 
 
+def log_quadratic(pt, a0, a1, a2, pt_low=0.1, pt_high=np.inf):
+    x = np.log(np.clip(np.asarray(pt, dtype=float), max(pt_low, 1e-3), pt_high))
+    return a0 + a1 * x + a2 * x**2
+
+
 def v2_peaked(pt, a, p0, pt_high=np.inf):
     x = np.clip(np.asarray(pt, dtype=float), 0.0, pt_high)
     return a * x**2 / (1.0 + (x / p0) ** 3)
@@ -93,6 +99,9 @@ FORMS: dict[str, Form] = {
     ),
     "exp_decay": Form(
         exp_decay, ("a", "b", "c"), ("pt_low", "pt_high"), {"a": 0.4, "b": 1.0, "c": 3.0}, {"c": (0.05, 100.0)},
+    ),
+    "log_quadratic": Form(
+        log_quadratic, ("a0", "a1", "a2"), ("pt_low", "pt_high"), {"a0": 0.8, "a1": -0.2, "a2": 0.0}, {},
     ),
     "v2_peaked": Form(v2_peaked, ("a", "p0"), ("pt_high",), {"a": 0.05, "p0": 2.5}, {"p0": (0.3, 30.0)}),
 }

@@ -124,6 +124,36 @@ def scaled_table(source: MeasurementTable, reference: np.ndarray, label: str) ->
     )
 
 
+def pbpb_models(system: str, config: dict, electrons: Mapping, dzero: Mapping, pp_parameters: Mapping, root: Path = Path(".")):
+    """Charm and beauty models of a Pb-Pb system (<T_AA> x pp fit x R_AA shape), the pp models,
+    and the D0 and non-prompt D0 R_AA tables that fix the shapes' pT ranges (the latter None
+    without the non-prompt constraint)."""
+    settings = config["decomposition"]
+    taa = config["systems"][system]["taa_per_mb"]["value"] / MICROBARN_PER_MILLIBARN
+    dzero_max = next(iter(dzero.values())).daughter_edges[-1] if dzero else 0.0
+    use_nonprompt = settings["nonprompt_constraint"] and bool(dzero)
+    pp_models = flavour_models(settings, electrons, dzero, root)
+    pp_curves = {m.flavour: m.curve(pp_parameters) for m in pp_models}
+    raa = load_table(root / settings["d0_raa"][system])
+    np_raa = restrict(load_table(root / settings["nonprompt_raa"][system]), 0.0, dzero_max) if use_nonprompt else None
+    fixed = {}
+    for flavour, table in (("charm", raa), ("beauty", np_raa)):
+        given = dict(settings["raa_shape"][flavour].get("parameters", {}))
+        pt_range = (float(table.pt_low[0]), float(table.pt_high[-1])) if table is not None else (0.0, dzero_max or 30.0)
+        fixed[flavour] = {**given, "pt_low": pt_range[0], "pt_high": pt_range[1]}
+    references = {f: (lambda c: (lambda pt: taa * c(pt)))(pp_curves[f]) for f in ("charm", "beauty")}
+    forms = {f: settings["raa_shape"][f]["form"] for f in ("charm", "beauty")}
+    charm, beauty = flavour_models(settings, electrons, dzero, root, forms, references, fixed)
+    return charm, beauty, pp_models, raa, np_raa
+
+
+def system_models(system: str, config: dict, electrons: Mapping, dzero: Mapping, pp_parameters: Mapping | None = None):
+    """(charm, beauty) models of any system, as the decomposition fitted them."""
+    if config["systems"][system]["kind"] == "pp":
+        return flavour_models(config["decomposition"], electrons, dzero)
+    return pbpb_models(system, config, electrons, dzero, pp_parameters)[:2]
+
+
 def fit_system(
     system: str,
     config: dict,
@@ -156,20 +186,12 @@ def fit_system(
     else:
         taa = setup["taa_per_mb"]["value"] / MICROBARN_PER_MILLIBARN
         nuisance_sigma["taa"] = setup["taa_per_mb"]["error"] / setup["taa_per_mb"]["value"]
-        pp_models = flavour_models(settings, electrons, dzero, root)
+        charm, beauty, pp_models, raa, np_raa = pbpb_models(system, config, electrons, dzero, pp_fit["parameters"], root)
         pp_curves = {m.flavour: m.curve(pp_fit["parameters"]) for m in pp_models}
-        raa = load_table(root / settings["d0_raa"][system])
-        np_raa = restrict(load_table(root / settings["nonprompt_raa"][system]), 0.0, dzero_max) if use_nonprompt else None
-        fixed, starts = {}, {}
-        for flavour, table in (("charm", raa), ("beauty", np_raa)):
-            shape = settings["raa_shape"][flavour]
-            given = dict(shape.get("parameters", {}))
-            pt_range = (float(table.pt_low[0]), float(table.pt_high[-1])) if table is not None else (0.0, dzero_max or 30.0)
-            fixed[flavour] = {**given, "pt_low": pt_range[0], "pt_high": pt_range[1]}
-            starts[flavour] = _raa_start(shape["form"], table, given)
-        references = {f: (lambda c: (lambda pt: taa * c(pt)))(pp_curves[f]) for f in ("charm", "beauty")}
-        forms = {f: settings["raa_shape"][f]["form"] for f in ("charm", "beauty")}
-        charm, beauty = flavour_models(settings, electrons, dzero, root, forms, references, fixed)
+        starts = {
+            flavour: _raa_start(settings["raa_shape"][flavour]["form"], table, settings["raa_shape"][flavour].get("parameters", {}))
+            for flavour, table in (("charm", raa), ("beauty", np_raa))
+        }
         d0 = scaled_table(raa, taa * bin_average(pp_curves["charm"], raa.pt_low, raa.pt_high), "T_AA x pp D0 fit")
         nuisance_sigma["d0_raa_norm"] = normalisation_sigma(raa)
         datasets = [spectrum_dataset("D0", d0, charm, ("d0_raa_norm", "taa"))]

@@ -43,14 +43,13 @@ BEAUTY_SPECIES = ("B0", "Bplus", "Bs", "Lb")
 
 
 def average_over_bins(fine_edges: np.ndarray, fine_values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Width-weighted average of a finely binned function over coarse bins [low, high]; the
-    coarse edges must lie on the fine grid."""
+    """Width-weighted average of a finely binned (piecewise-constant) function over the bins
+    [low, high]; a coarse edge inside a fine bin takes the fine bin's content pro rata."""
     cumulative = np.concatenate([[0.0], np.cumsum(fine_values * np.diff(fine_edges))])
-    at = lambda x: np.interp(x, fine_edges, cumulative)  # noqa: E731 (exact on grid points)
-    for edge in np.concatenate([low, high]):
-        if not np.isclose(fine_edges, edge, atol=1e-6).any():
-            raise ValueError(f"bin edge {edge} GeV/c is not on the response's daughter grid")
-    return (at(high) - at(low)) / (high - low)
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    if np.any(low < fine_edges[0] - 1e-9) or np.any(high > fine_edges[-1] + 1e-9):
+        raise ValueError(f"bins reach beyond the response range [{fine_edges[0]}, {fine_edges[-1]}] GeV/c")
+    return (np.interp(high, fine_edges, cumulative) - np.interp(low, fine_edges, cumulative)) / (high - low)
 
 
 def _fixed_parameters(form: str, table, mass: float | None) -> dict:

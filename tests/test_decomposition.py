@@ -104,12 +104,13 @@ def library_outputs(decay_library, tmp_path_factory):
     summary = write_electron_yields(directory / "yields.json", all_paths, "pdg", 200_000)
     electrons = {s: build_species_response(s, p, directory / "yields.json", config["response"], 40.0) for s, p in decay_library.items()}
     dzero = {s: build_dzero_response(s, decay_library[s], config["response"], 40.0) for s in ("B0", "Bplus", "Bs", "Lb")}
-    return electrons, dzero, summary["scale_factors"]
+    flows = {s: build_species_response(s, p, directory / "yields.json", config["response"], 40.0, flow=True) for s, p in decay_library.items()}
+    return electrons, dzero, summary["scale_factors"], flows
 
 
 @pytest.mark.parametrize("truth_name", list(TRUTHS))
 def test_closure(truth_name, decay_library, library_outputs, tmp_path):
-    electrons, dzero, factors = library_outputs
+    electrons, dzero, factors, _ = library_outputs
     config = closure_config(TRUTHS[truth_name])
     truth = TruthModel(build_truth(config, dzero))
     measured, truth_tables = {}, {}
@@ -157,7 +158,7 @@ def test_hepdata_yaml_hfe_input_gives_the_same_fit(decay_library, library_output
 
     from analysis.published import load_table
 
-    electrons, dzero, factors = library_outputs
+    electrons, dzero, factors, _ = library_outputs
     config = closure_config({})
     truth = TruthModel(build_truth(config, dzero))
     setup = build_system_setup("pp", config, truth, decay_library, factors)

@@ -9,6 +9,7 @@ def decay_library_outputs():
         "results/decays/electron_yields.json",
         *expand("results/responses/{species}.npz", species=SPECIES),
         *expand("results/responses/{species}_to_D0.npz", species=BEAUTY_SPECIES),
+        *expand("results/responses/{species}_flow.npz", species=SPECIES),
     ]
 
 
@@ -88,3 +89,22 @@ rule dzero_response:
         runtime=10,
     script:
         "../scripts/build_dzero_response.py"
+
+
+rule flow_response:
+    """Flow response C[electron pT, parent pT] (electrons weighted by cos 2(phi_e - phi_parent))."""
+    input:
+        decays=lambda wc: decay_chunk_files(wc.species),
+        yields="results/decays/electron_yields.json",
+    output:
+        "results/responses/{species}_flow.npz",
+    params:
+        response=config["response"],
+        pt_max=config["decay_library"]["pt_max"],
+    log:
+        "results/logs/flow_response/{species}.log",
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    script:
+        "../scripts/build_flow_response.py"

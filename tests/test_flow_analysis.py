@@ -1,0 +1,71 @@
+"""v2 of b -> e: closure on pseudo-data with three injected beauty v2, by both methods."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from analysis.flow_analysis import flow_of_system
+from analysis.hfe_measurement import accumulate, results
+from analysis.measurement_output import settings_from_config
+from analysis.pseudo_data import build_system_setup, write_event_chunk
+from analysis.published import MeasurementTable, Uncertainty
+from analysis.system_decomposition import fit_system
+from analysis.truth import TruthModel, build_truth
+from test_decomposition import closure_config, library_outputs  # noqa: F401 (fixture)
+
+SYSTEM = "PbPb_30-50"
+BEAUTY_V2 = {
+    "default": None,  # the non-prompt D0 v2 fit
+    "zero": {"form": "constant", "parameters": {"value": 0.0}},
+    "like_charm": "charm",
+}
+
+
+def as_table(result, key):
+    edges = np.asarray(result["pt_edges"])
+    value, error = result[key]
+    value, error = np.nan_to_num(value), np.nan_to_num(error)
+    return MeasurementTable(key, edges[:-1], edges[1:], 0.5 * (edges[:-1] + edges[1:]), value, {"stat": Uncertainty(error, error, "stat")})
+
+
+@pytest.fixture(scope="module")
+def pp_fit(decay_library, library_outputs, tmp_path_factory):  # noqa: F811
+    electrons, dzero, factors, _ = library_outputs
+    config = closure_config({})
+    truth = TruthModel(build_truth(config, dzero))
+    path = tmp_path_factory.mktemp("pp") / "pp.root"
+    write_event_chunk(path, "pp", 0, config, build_system_setup("pp", config, truth, decay_library, factors))
+    measured = results(accumulate([path], settings_from_config(config, "pp")))
+    return fit_system("pp", config, as_table(measured, "hfe_spectrum"), electrons, dzero)[0].summary()
+
+
+@pytest.mark.parametrize("name", list(BEAUTY_V2))
+def test_beauty_v2_closure(name, decay_library, library_outputs, pp_fit, tmp_path):  # noqa: F811
+    electrons, dzero, factors, flows = library_outputs
+    config = closure_config({})
+    config["systems"][SYSTEM]["n_events"] = 200_000
+    injected = BEAUTY_V2[name]
+    if injected == "charm":
+        config["truth"]["beauty_v2"][SYSTEM] = copy.deepcopy(config["truth"]["charm_v2"][SYSTEM])
+    elif injected is not None:
+        config["truth"]["beauty_v2"][SYSTEM] = injected
+    truth = TruthModel(build_truth(config, dzero))
+    path = tmp_path / "events.root"
+    write_event_chunk(path, SYSTEM, 0, config, build_system_setup(SYSTEM, config, truth, decay_library, factors))
+    measured = results(accumulate([path], settings_from_config(config, SYSTEM)))
+    fit, _, _, _ = fit_system(SYSTEM, config, as_table(measured, "hfe_spectrum"), electrons, dzero, pp_fit)
+    decomposition = {**fit.summary(), "pp_parameters": pp_fit["parameters"]}
+    flow = flow_of_system(SYSTEM, config, as_table(measured, "hfe_v2"), decomposition, electrons, dzero, flows)
+    low = flow["bins"]["low"]
+    edges = np.asarray(measured["pt_edges"])
+    index = np.searchsorted(edges, low)
+    truth_v2, truth_error = (a[index] for a in measured["truth_btoe_v2"])
+    enough = (measured["truth_btoe_weighted_electrons"][index] > 100) & (low >= 1.0) & (low < 8.0)
+    for method in ("btoe_v2_bin_by_bin", "btoe_v2_global_fit"):
+        value, error = flow["tables"][method]
+        pulls = ((value - truth_v2) / np.hypot(error, truth_error))[enough]
+        print(name, method, np.round(pulls, 2).tolist())
+        assert len(pulls) >= 3 and np.all(np.abs(pulls) < 3.0), (name, method, pulls)
