@@ -175,6 +175,7 @@ class FitOutcome:
     ndf: int
     chi2_by_dataset: dict[str, float]
     valid: bool
+    covariance_status: str = "accurate"
 
     @property
     def p_value(self) -> float:
@@ -192,6 +193,7 @@ class FitOutcome:
             "p_value": self.p_value,
             "chi2_by_dataset": self.chi2_by_dataset,
             "valid": self.valid,
+            "covariance_status": self.covariance_status,
         }
 
 
@@ -235,12 +237,15 @@ def global_fit(
         ndf=ndf,
         chi2_by_dataset=by_dataset,
         valid=bool(minuit.valid),
+        covariance_status="accurate" if minuit.fmin.has_accurate_covar else (
+            "forced positive definite" if minuit.fmin.has_made_posdef_covar else "approximate"
+        ),
     )
     problems = []
     if not minuit.valid:
         problems.append("invalid minimum")
-    if not minuit.fmin.has_accurate_covar:
-        problems.append("covariance not accurate")
+    if minuit.fmin.hesse_failed or not minuit.fmin.has_covariance:
+        problems.append("HESSE failed: no covariance")
     for name in start:
         low, high = minuit.limits[name]
         if (np.isfinite(low) and p[name] - low < 1e-3 * outcome.errors[name]) or (

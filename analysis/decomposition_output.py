@@ -40,6 +40,7 @@ def outcome_from_summary(summary: dict) -> FitOutcome:
         ndf=summary["ndf"],
         chi2_by_dataset=summary["chi2_by_dataset"],
         valid=summary["valid"],
+        covariance_status=summary.get("covariance_status", "accurate"),
     )
 
 

@@ -154,6 +154,12 @@ def flow_of_system(
         "bin_by_bin": deviation(bin_by_bin["value"][window], np.hypot(bin_by_bin["error"], ncq[1])[window], ncq[0][window]),
         "global_fit": deviation(beauty_fit[0][window], np.hypot(beauty_fit[1], ncq[1])[window], ncq[0][window]),
     }
+    if form_b == "ncq_scaled":  # the fitted bins are fully correlated: test the amplitude itself (NCQ: 1)
+        deviations["global_fit"] = {
+            **deviation(np.array([outcome.parameters["b_scale"]]), np.array([outcome.errors["b_scale"]]), np.array([1.0])),
+            "amplitude": outcome.parameters["b_scale"],
+            "amplitude_error": outcome.errors["b_scale"],
+        }
     comparisons = []
     for item in settings["comparisons"].get(system, []):
         table = load_table(item["table"], **({"unsigned_minus": tuple(item["unsigned_minus"])} if "unsigned_minus" in item else {}))

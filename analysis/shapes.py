@@ -16,8 +16,9 @@ Ratios and R_AA (dimensionless):
 * ``rational``: ``(a0 + a1 pT + a2 pT^2) / (1 + b1 pT + b2 pT^2)``, evaluated at pT clipped to
   [``pt_low``, ``pt_high``] (the range of the data it was fitted to: flat outside);
 * ``exp_decay``: ``a + b exp(-pT/c)``, clipped the same way (an R_AA falling from a + b to a);
-* ``log_quadratic``: ``a0 + a1 ln pT + a2 ln^2 pT``, clipped the same way (linear in its
-  parameters: no flat directions, the default beauty R_AA shape of the decomposition).
+* ``log_quadratic``, ``log_cubic``: polynomials of degree 2 and 3 in ln pT, clipped the same
+  way (linear in their parameters, so the chi2 of the decomposition is quadratic in them and
+  its covariance exact: the default beauty and charm R_AA shapes of the decomposition).
 
 v2 (dimensionless):
 
@@ -69,6 +70,11 @@ def log_quadratic(pt, a0, a1, a2, pt_low=0.1, pt_high=np.inf):
     return a0 + a1 * x + a2 * x**2
 
 
+def log_cubic(pt, a0, a1, a2, a3, pt_low=0.1, pt_high=np.inf):
+    x = np.log(np.clip(np.asarray(pt, dtype=float), max(pt_low, 1e-3), pt_high))
+    return a0 + a1 * x + a2 * x**2 + a3 * x**3
+
+
 def v2_peaked(pt, a, p0, pt_high=np.inf):
     x = np.clip(np.asarray(pt, dtype=float), 0.0, pt_high)
     return a * x**2 / (1.0 + (x / p0) ** 3)
@@ -102,6 +108,9 @@ FORMS: dict[str, Form] = {
     ),
     "log_quadratic": Form(
         log_quadratic, ("a0", "a1", "a2"), ("pt_low", "pt_high"), {"a0": 0.8, "a1": -0.2, "a2": 0.0}, {},
+    ),
+    "log_cubic": Form(
+        log_cubic, ("a0", "a1", "a2", "a3"), ("pt_low", "pt_high"), {"a0": 0.7, "a1": -0.2, "a2": 0.0, "a3": 0.0}, {},
     ),
     "v2_peaked": Form(v2_peaked, ("a", "p0"), ("pt_high",), {"a": 0.05, "p0": 2.5}, {"p0": (0.3, 30.0)}),
 }
