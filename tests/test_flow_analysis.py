@@ -52,6 +52,10 @@ def test_beauty_v2_closure(name, decay_library, library_outputs, pp_fit, tmp_pat
         config["truth"]["beauty_v2"][SYSTEM] = copy.deepcopy(config["truth"]["charm_v2"][SYSTEM])
     elif injected is not None:
         config["truth"]["beauty_v2"][SYSTEM] = injected
+    rhic = tmp_path / "rhic_btoe_v2.csv"  # a user-supplied table, tested in 1-3 GeV/c only
+    rhic.write_text("# observable: test b->e v2\npt_low,pt_high,pt_center,value,stat_err_plus,stat_err_minus\n"
+                    "1.0,2.0,1.5,0.10,0.02,-0.02\n2.0,3.0,2.5,0.12,0.03,-0.03\n3.0,4.0,3.5,0.10,0.03,-0.03\n")
+    config["flow"]["comparisons"] = {SYSTEM: [{"name": "RHIC-like", "table": str(rhic), "quantity": "btoe_v2", "pt_range": [1.0, 3.0]}]}
     truth = TruthModel(build_truth(config, dzero))
     path = tmp_path / "events.root"
     write_event_chunk(path, SYSTEM, 0, config, build_system_setup(SYSTEM, config, truth, decay_library, factors))
@@ -69,3 +73,5 @@ def test_beauty_v2_closure(name, decay_library, library_outputs, pp_fit, tmp_pat
         pulls = ((value - truth_v2) / np.hypot(error, truth_error))[enough]
         print(name, method, np.round(pulls, 2).tolist())
         assert len(pulls) >= 3 and np.all(np.abs(pulls) < 3.0), (name, method, pulls)
+    (comparison,) = flow["summary"]["comparisons"]
+    assert comparison["ndf"] == 2 and comparison["pt_range"] == [1.0, 3.0] and 0 <= comparison["confidence_level"] <= 1
