@@ -3,14 +3,11 @@ and its fit summary (JSON)."""
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 
 import numpy as np
 
 from analysis.decomposition import FitOutcome
-from analysis.published import MeasurementTable, load_table, write_table_csv
+from analysis.published import MeasurementTable, load_table, write_result
 from analysis.system_decomposition import (
     compatibility,
     electron_results,
@@ -104,12 +101,9 @@ def decompose_system(system: str, config: dict, hfe_path: str, response_paths: l
 
 def write_decomposition(outputs: dict, system: str, result: dict, units: str) -> None:
     """Write the tables named in ``outputs`` and the summary JSON ``outputs['summary']``."""
-    low, high = result["bins"]["low"], result["bins"]["high"]
-    for name, path in outputs.items():
-        if name == "summary":
-            continue
-        value, error = result["tables"][name]
-        header = {
+
+    def header(name: str) -> dict:
+        return {
             "observable": TITLES[name],
             "system": system,
             "rapidity": "|eta| < 0.8",
@@ -118,8 +112,5 @@ def write_decomposition(outputs: dict, system: str, result: dict, units: str) ->
             "error_columns": "stat_err_plus/_minus: fit uncertainty (covariance of the global fit)"
             + ("; the T_AA normalisation uncertainty is separate (fit.json)" if name.startswith("raa") else ""),
         }
-        write_table_csv(path, header, low, high, value, error)
-    path = Path(outputs["summary"])
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(result["summary"], indent=2, sort_keys=True, default=float) + "\n")
-    os.replace(tmp, path)
+
+    write_result(outputs, result["bins"]["low"], result["bins"]["high"], result["tables"], header, result["summary"])

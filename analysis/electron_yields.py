@@ -19,7 +19,6 @@ variation of the decay tables.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import awkward as ak
 import numpy as np
 import yaml
 
+from analysis.atomic_io import write_json_atomically
 from analysis.decay_generator import pythia_version
 from analysis.decay_ntuple import iterate_decays, read_provenance
 from analysis.electron_origin import ElectronOrigin
@@ -147,11 +147,3 @@ def read_all_scale_factors(path: str | Path) -> dict:
     """Scale factors of every species (species -> origin name -> factor)."""
     with open(path) as f:
         return json.load(f)["scale_factors"]
-
-
-def write_json_atomically(path: str | Path, content: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)

@@ -202,26 +202,15 @@ FLOW_TITLES = {
 
 def write_flow(outputs: dict, system: str, result: dict) -> None:
     """Write the v2 tables (project CSV format) and the summary JSON."""
-    import json
-    import os
-    from pathlib import Path
+    from analysis.published import write_result
 
-    from analysis.published import write_table_csv
-
-    low, high = result["bins"]["low"], result["bins"]["high"]
-    for name, path in outputs.items():
-        if name == "summary":
-            continue
-        value, error = result["tables"][name]
-        header = {
+    def header(name: str) -> dict:
+        return {
             "observable": FLOW_TITLES[name],
             "system": system,
             "rapidity": "|eta| < 0.8",
             "units": "pT [GeV/c]; v2 dimensionless",
             "error_columns": "stat_err_plus/_minus: fit and input statistical uncertainty",
         }
-        write_table_csv(path, header, low, high, value, error)
-    path = Path(outputs["summary"])
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(result["summary"], indent=2, sort_keys=True, default=float) + "\n")
-    os.replace(tmp, path)
+
+    write_result(outputs, result["bins"]["low"], result["bins"]["high"], result["tables"], header, result["summary"])

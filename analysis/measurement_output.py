@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 
 import numpy as np
 
+from analysis.atomic_io import write_json_atomically
 from analysis.hfe_measurement import MeasurementSettings
 from analysis.published import write_table_csv
 from analysis.shapes import Curve
@@ -68,7 +66,4 @@ def write_measurement(outputs: dict, system: str, config: dict, measured: dict, 
     summary = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in measured.items() if not isinstance(v, tuple)}
     summary["inputs"] = inputs
     summary["true_resolution"] = config["systems"][system].get("event_plane_resolution")
-    path = Path(outputs["summary"])
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(summary, indent=2, sort_keys=True, default=float) + "\n")
-    os.replace(tmp, path)
+    write_json_atomically(outputs["summary"], summary)

@@ -340,14 +340,21 @@ def load_table(path: str | Path, **options) -> MeasurementTable:
 def write_table_csv(path: str | Path, header: dict[str, str], pt_low, pt_high, value, stat) -> None:
     """Write a table in the project's CSV format (``#`` provenance lines, then pT bins, value
     and symmetric statistical uncertainty), readable by :func:`load_csv_table`. Atomic."""
-    import os
+    from analysis.atomic_io import write_text_atomically
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"# {key}: {text}" for key, text in header.items()]
     lines.append("pt_low,pt_high,pt_center,value,stat_err_plus,stat_err_minus")
     for low, high, v, e in zip(pt_low, pt_high, value, stat):
         lines.append(f"{low:.6g},{high:.6g},{0.5 * (low + high):.6g},{v:.10g},{e:.10g},{-e:.10g}")
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    write_text_atomically(path, "\n".join(lines) + "\n")
+
+
+def write_result(outputs: dict, low, high, tables: dict, header, summary: dict) -> None:
+    """Write every table named in ``outputs`` (``tables[name] = (value, error)``, header from
+    ``header(name)``) in the project CSV format, and ``summary`` to ``outputs['summary']``."""
+    from analysis.atomic_io import write_json_atomically
+
+    for name, path in outputs.items():
+        if name != "summary":
+            write_table_csv(path, header(name), low, high, *tables[name])
+    write_json_atomically(outputs["summary"], summary)

@@ -23,13 +23,13 @@ Per-event hadron yields: pp ``dN/dpTdy = dsigma/dpTdy / sigma_inel``; Pb-Pb
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from analysis.atomic_io import write_json_atomically
 from analysis.fitting import FitResult, fit_table
 from analysis.folding import fold_spectrum
 from analysis.published import load_table
@@ -191,8 +191,4 @@ def check_truth_curves(model: TruthModel, systems, species, pt_max: float) -> No
 
 
 def write_truth(path: str | Path, description: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(description, indent=2, sort_keys=True, default=float) + "\n")
-    os.replace(tmp, path)
+    write_json_atomically(path, description)

@@ -64,6 +64,7 @@ rule response:
     params:
         response=config["response"],
         pt_max=config["decay_library"]["pt_max"],
+        flow=False,
     log:
         "results/logs/response/{species}.log",
     resources:
@@ -101,10 +102,11 @@ rule flow_response:
     params:
         response=config["response"],
         pt_max=config["decay_library"]["pt_max"],
+        flow=True,
     log:
         "results/logs/flow_response/{species}.log",
     resources:
         mem_mb=1500,
         runtime=10,
     script:
-        "../scripts/build_flow_response.py"
+        "../scripts/build_response.py"

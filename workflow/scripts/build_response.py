@@ -1,4 +1,5 @@
-"""Snakemake script: response matrix of one species (see analysis.response)."""
+"""Snakemake script: response matrix (or, with params.flow, flow response) of one species
+(see analysis.response)."""
 
 import logging
 
@@ -11,6 +12,7 @@ response = build_species_response(
     snakemake.input.yields,
     snakemake.params.response,
     snakemake.params.pt_max,
+    flow=snakemake.params.flow,
 )
 response.save(snakemake.output[0])
 logging.info("response %s: shape %s, provenance %s", snakemake.wildcards.species, response.matrix.shape, response.provenance)
