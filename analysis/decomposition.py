@@ -94,23 +94,23 @@ class FlavourModel:
         reference = self.reference
         return lambda pt: reference(pt) * shape(pt)
 
-    def _species_spectrum(self, parameters, species):
+    def species_spectrum(self, parameters, species):
         reference, weight = self.curve(parameters), self.species_weights[species]
         return lambda pt: reference(pt) * weight(pt)
 
     def electrons(self, parameters) -> np.ndarray:
         """Electron dN/dpT deta on the responses' fine electron bins."""
-        return sum(fold_spectrum(r, self._species_spectrum(parameters, s)) for s, r in self.electron_responses.items())
+        return sum(fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.electron_responses.items())
 
     def electrons_error(self, parameters) -> np.ndarray:
         variance = sum(
-            fold_spectrum_error(r, self._species_spectrum(parameters, s)) ** 2 for s, r in self.electron_responses.items()
+            fold_spectrum_error(r, self.species_spectrum(parameters, s)) ** 2 for s, r in self.electron_responses.items()
         )
         return np.sqrt(variance)
 
     def dzero(self, parameters) -> np.ndarray:
         """Non-prompt D0 dN/dpTdy on the D0 responses' fine bins."""
-        return sum(fold_spectrum(r, self._species_spectrum(parameters, s)) for s, r in self.dzero_responses.items())
+        return sum(fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.dzero_responses.items())
 
     @property
     def electron_edges(self) -> np.ndarray:

@@ -22,9 +22,10 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from analysis.decomposition import Dataset, global_fit, propagate
+from analysis.decomposition_output import outcome_from_summary
 from analysis.fitting import bin_average
 from analysis.flow import beauty_v2_bin_by_bin, deviation, electron_v2, ncq_scaled_v2, transverse_kinetic_energy
-from analysis.published import MeasurementTable, load_table
+from analysis.published import MeasurementTable, load_table, write_result
 from analysis.response import ResponseMatrix
 from analysis.shapes import FORMS, Curve
 from analysis.species import SPECIES
@@ -64,7 +65,7 @@ class FlowModel:
         self.spectra = {}
         for model in (charm, beauty):
             for species in model.electron_responses:
-                self.spectra[species] = model._species_spectrum(parameters, species)
+                self.spectra[species] = model.species_spectrum(parameters, species)
         self.yields = {f: m.electrons(parameters) for f, m in self.models.items()}
         self.electrons, self.flows = electrons, flows
 
@@ -97,8 +98,6 @@ def flow_of_system(
     flows: Mapping,
 ) -> dict:
     """All v2 results of one Pb-Pb system; ``decomposition`` is the system's fit summary."""
-    from analysis.decomposition_output import outcome_from_summary
-
     settings = config["flow"]
     variable = settings["v2_variable"]
     fit = outcome_from_summary(decomposition)
@@ -202,8 +201,6 @@ FLOW_TITLES = {
 
 def write_flow(outputs: dict, system: str, result: dict) -> None:
     """Write the v2 tables (project CSV format) and the summary JSON."""
-    from analysis.published import write_result
-
     def header(name: str) -> dict:
         return {
             "observable": FLOW_TITLES[name],
