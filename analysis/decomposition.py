@@ -153,16 +153,7 @@ def restrict(table: MeasurementTable, pt_min: float, pt_max: float) -> Measureme
     keep = (table.pt_low >= pt_min - 1e-9) & (table.pt_high <= pt_max + 1e-9)
     if not keep.any():
         raise FitError(f"{table.source}: no bin inside the fit range [{pt_min}, {pt_max}] GeV/c")
-    return MeasurementTable(
-        table.source,
-        table.pt_low[keep],
-        table.pt_high[keep],
-        table.pt_center[keep],
-        table.value[keep],
-        {n: type(u)(u.up[keep], u.down[keep], u.kind) for n, u in table.uncertainties.items()},
-        table.units,
-        table.metadata,
-    )
+    return table.select(keep)
 
 
 @dataclass

@@ -90,11 +90,7 @@ def decompose_system(system: str, config: dict, hfe_path: str, response_paths: l
             ours_pbpb = electron_results(outcome, charm, beauty, b_low[inside], b_high[inside])
             ours_pp = electron_results(pp, pp_charm, pp_beauty, b_low[inside], b_high[inside])
             ours = nuclear_modification(ours_pbpb, ours_pp, taa)[spec["quantity"]]
-            subset = MeasurementTable(
-                table.source, table.pt_low[inside], table.pt_high[inside], table.pt_center[inside], table.value[inside],
-                {n: type(u)(u.up[inside], u.down[inside], u.kind) for n, u in table.uncertainties.items()},
-            )
-            comparisons.append({"name": spec["name"], "quantity": spec["quantity"], **compatibility(ours, subset)})
+            comparisons.append({"name": spec["name"], "quantity": spec["quantity"], **compatibility(ours, table.select(inside))})
         summary["comparisons"] = comparisons
     return {"bins": full, "tables": derived, "summary": summary}
 

@@ -81,11 +81,8 @@ class FlowModel:
 
 
 def _v2_table_in_range(table: MeasurementTable, low: float, high: float) -> MeasurementTable:
-    keep = (table.pt_low >= low - 1e-9) & (table.pt_high <= high + 1e-9) & (table.pt_high > table.pt_low)
-    return MeasurementTable(
-        table.source, table.pt_low[keep], table.pt_high[keep], table.pt_center[keep], table.value[keep],
-        {n: type(u)(u.up[keep], u.down[keep], u.kind) for n, u in table.uncertainties.items()}, table.units, table.metadata,
-    )
+    """Bins with a width inside [low, high]."""
+    return table.select((table.pt_low >= low - 1e-9) & (table.pt_high <= high + 1e-9) & (table.pt_high > table.pt_low))
 
 
 def flow_of_system(
@@ -129,11 +126,7 @@ def flow_of_system(
         return v2_curve(form_b, "b", p, {}, "ket", B_MASS)
 
     d_dataset = Dataset("D-meson v2", d_table, lambda p: bin_average(d_v2(p), d_table.pt_low, d_table.pt_high))
-    hfe_in_fit = _v2_table_in_range(
-        MeasurementTable(hfe_v2.source, low, high, 0.5 * (low + high), hfe_v2.value[usable],
-                         {n: type(u)(u.up[usable], u.down[usable], u.kind) for n, u in hfe_v2.uncertainties.items()}),
-        *settings["hfe_v2_fit_range"],
-    )
+    hfe_in_fit = _v2_table_in_range(hfe_v2.select(usable), *settings["hfe_v2_fit_range"])
     fit_flow = FlowModel(charm, beauty, fit.parameters, electrons, flows, hfe_in_fit.pt_low, hfe_in_fit.pt_high)
     f_b_fit = electron_results(fit, charm, beauty, hfe_in_fit.pt_low, hfe_in_fit.pt_high)["beauty_fraction"][0]
 

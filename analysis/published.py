@@ -85,6 +85,19 @@ class MeasurementTable:
             raise TableError(f"{self.source}: bins are not contiguous; use pt_low/pt_high")
         return np.append(self.pt_low, self.pt_high[-1])
 
+    def select(self, rows: np.ndarray) -> "MeasurementTable":
+        """The rows picked by a boolean mask (or index array), every component kept."""
+        return MeasurementTable(
+            self.source,
+            self.pt_low[rows],
+            self.pt_high[rows],
+            self.pt_center[rows],
+            self.value[rows],
+            {n: Uncertainty(u.up[rows], u.down[rows], u.kind) for n, u in self.uncertainties.items()},
+            self.units,
+            self.metadata,
+        )
+
     def components(self, kind: str) -> dict[str, Uncertainty]:
         return {name: u for name, u in self.uncertainties.items() if u.kind == kind}
 
