@@ -13,6 +13,12 @@ include: "workflow/rules/decay_library.smk"
 include: "workflow/rules/pseudo_data.smk"
 include: "workflow/rules/decomposition.smk"
 include: "workflow/rules/flow.smk"
+include: "workflow/rules/bootstrap.smk"
+
+
+# The target rule only collects files: never submit it to a batch system.
+localrules:
+    all,
 
 
 rule all:
@@ -22,3 +28,4 @@ rule all:
         pseudo_data_outputs(),
         decomposition_outputs(),
         flow_outputs(),
+        bootstrap_outputs(),

@@ -24,12 +24,6 @@ SECOND_SCALE = 2.0**16
 MOMENTS = ("n", "s", "nn", "ss", "ns")
 
 
-def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Fixed-point sums of consecutive groups beginning at ``starts`` (float64 holding exact
-    integers: the per-(event, bin) partial sums stay far below 2^53)."""
-    return np.add.reduceat(np.rint(values.astype(np.float64) * FIRST_SCALE), starts)
-
-
 def _second(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fixed-point (2^-16) products of per-(event, bin) fixed-point sums."""
     return np.rint((a / FIRST_SCALE) * (b / FIRST_SCALE) * SECOND_SCALE).astype(np.int64)
@@ -37,6 +31,36 @@ def _second(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _add_per_bin(total: np.ndarray, bins: np.ndarray, values: np.ndarray) -> None:
     np.add.at(total, bins, values.astype(np.int64))
+
+
+class EventBinGroups:
+    """Electrons grouped per (event, pT bin) by a stable sort of the combined key (linear for
+    event-ordered input). ``order`` sorts the electrons, ``starts`` are the first sorted electron
+    of each group; ``inside`` marks the groups inside the binning, with their ``bin_of`` and
+    ``event_of`` (event index as given)."""
+
+    def __init__(self, event: np.ndarray, bins: np.ndarray, n_bins: int):
+        wide = n_bins + 1  # one overflow column collects electrons outside the binning
+        # bins in [-1, n_bins] (searchsorted - 1): modulo sends under- and overflow to column n_bins
+        if len(bins) and (bins.min() < -1 or bins.max() > n_bins):
+            raise ValueError("bin indices must lie in [-1, n_bins]")
+        keys = np.asarray(event, dtype=np.int64) * wide + bins % wide
+        self.order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[self.order]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+        self.starts = np.flatnonzero(first)
+        bin_of = sorted_keys[self.starts] % wide
+        self.inside = bin_of != n_bins
+        self.bin_of = bin_of[self.inside]
+        self.event_of = (sorted_keys[self.starts] // wide)[self.inside]
+
+    def sums(self, values: np.ndarray | None, scale: float) -> np.ndarray:
+        """Per inside group: sum of ``values`` (None: electron count) in units of 1/scale,
+        rounded per electron (exact integers held in float64)."""
+        if values is None:
+            return (np.diff(np.append(self.starts, len(self.order))) * scale)[self.inside]
+        return np.add.reduceat(np.rint(values[self.order].astype(np.float64) * scale), self.starts)[self.inside]
 
 
 @dataclass
@@ -52,32 +76,16 @@ class MomentSums:
 
     def add(self, event: np.ndarray, bins: np.ndarray, weight: np.ndarray | None, value: np.ndarray | None) -> None:
         """Electrons of whole events: event index, pT bin (-1 and n_bins: outside, ignored),
-        weight (None: 1) and value (None: spectra only). Electrons are grouped per
-        (event, bin) by a stable sort of the combined key (linear for event-ordered input)."""
+        weight (None: 1) and value (None: spectra only)."""
         if len(event) == 0:
             return
-        wide = self.n_bins + 1  # one overflow column collects electrons outside the binning
-        # bins in [-1, n_bins] (searchsorted - 1): modulo sends under- and overflow to column n_bins
-        if len(bins) and (bins.min() < -1 or bins.max() > self.n_bins):
-            raise ValueError("bin indices must lie in [-1, n_bins]")
-        keys = np.asarray(event, dtype=np.int64) * wide + bins % wide
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        first = np.ones(len(keys), dtype=bool)
-        first[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        starts = np.flatnonzero(first)
-        bin_of = sorted_keys[starts] % wide
-        inside = bin_of != self.n_bins
-        bin_of = bin_of[inside]
-        if weight is None:
-            n = (np.diff(np.append(starts, len(keys))) * FIRST_SCALE)[inside]
-        else:
-            n = _group_sums(weight[order], starts)[inside]
+        groups = EventBinGroups(event, bins, self.n_bins)
+        bin_of = groups.bin_of
+        n = groups.sums(weight, FIRST_SCALE)
         _add_per_bin(self.sums["n"], bin_of, n)
         _add_per_bin(self.sums["nn"], bin_of, _second(n, n))
         if value is not None:
-            weighted = value if weight is None else weight * value
-            s = _group_sums(weighted[order], starts)[inside]
+            s = groups.sums(value if weight is None else weight * value, FIRST_SCALE)
             _add_per_bin(self.sums["s"], bin_of, s)
             _add_per_bin(self.sums["ss"], bin_of, _second(s, s))
             _add_per_bin(self.sums["ns"], bin_of, _second(n, s))

@@ -33,6 +33,7 @@ from analysis.errors import NtupleError
 from analysis.event_ntuple import TREE_NAME
 from analysis.event_plane import plane_angle, three_subevent_resolution
 from analysis.exact_sums import EventSums, MomentSums
+from analysis.replica_sums import ReplicaSums
 from analysis.shapes import Curve
 
 ELECTRON_BRANCHES = (
@@ -43,7 +44,7 @@ ELECTRON_BRANCHES = (
     "electron_origin",
     "electron_reconstructed",
 )
-READ_BRANCHES = ("psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y") + ELECTRON_BRANCHES
+READ_BRANCHES = ("event_id", "psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y") + ELECTRON_BRANCHES
 CATEGORIES = ("hfe", "truth_ctoe", "truth_btoe")
 
 
@@ -86,8 +87,11 @@ def check_event_file(path: str | Path) -> tuple[int, int | None]:
 class HfeAccumulator:
     """Exact sums of one set of files (add accumulators of several jobs with ``+=``)."""
 
-    def __init__(self, settings: MeasurementSettings):
+    def __init__(self, settings: MeasurementSettings, replicas: ReplicaSums | None = None):
+        """``replicas``: bootstrap replica sums of the measured HFE (event-plane correlations
+        in ``event_values``), filled alongside the nominal sums."""
         self.settings = settings
+        self.replicas = replicas
         n_bins = len(settings.pt_edges) - 1
         self.moments = {name: MomentSums(n_bins) for name in CATEGORIES}
         self.plane = EventSums(("ab", "ac", "bc"))
@@ -100,6 +104,7 @@ class HfeAccumulator:
         self.entries += n_events
         counts = ak.to_numpy(ak.num(batch.electron_pt))
         event = np.repeat(np.arange(n_events), counts)
+        event_ids = ak.to_numpy(batch.event_id).astype(np.int64)
         flat = {name: ak.to_numpy(ak.flatten(batch[name])) for name in ELECTRON_BRANCHES}
         for name in ("electron_pt", "electron_true_pt", "electron_phi"):
             if not np.isfinite(np.sum(flat[name], dtype=np.float64)):  # one pass; NaN or inf poison the sum
@@ -107,9 +112,10 @@ class HfeAccumulator:
         psi = {k: plane_angle(ak.to_numpy(batch[f"q{k}_x"]), ak.to_numpy(batch[f"q{k}_y"])) for k in "abc"}
         if s.kind == "PbPb":
             self.plane.n_events += n_events
-            self.plane.add(
-                ab=np.cos(2 * (psi["a"] - psi["b"])), ac=np.cos(2 * (psi["a"] - psi["c"])), bc=np.cos(2 * (psi["b"] - psi["c"]))
-            )
+            correlations = {k: np.cos(2 * (psi[k[0]] - psi[k[1]])) for k in ("ab", "ac", "bc")}
+            self.plane.add(**correlations)
+            if self.replicas is not None:
+                self.replicas.add_events(event_ids, np.stack([correlations[k] for k in ("ab", "ac", "bc")], axis=1))
         # cos 2(phi - Psi) = cos 2phi cos 2Psi + sin 2phi sin 2Psi: trigonometry once per electron
         two_phi = 2 * flat["electron_phi"]
         cos_phi, sin_phi = np.cos(two_phi), np.sin(two_phi)
@@ -130,7 +136,10 @@ class HfeAccumulator:
         efficiency = s.efficiency(pt)
         if np.any(efficiency <= 0):
             raise ValueError(f"efficiency is zero at pT = {pt[efficiency <= 0][0]:.3f} GeV/c: cannot correct")
-        self._fill("hfe", owner, pt, 1.0 / efficiency, flow(index, owner, "a"))
+        hfe_flow = flow(index, owner, "a")
+        self._fill("hfe", owner, pt, 1.0 / efficiency, hfe_flow)
+        if self.replicas is not None:
+            self.replicas.add_electrons(event_ids.take(owner), self._bins(pt), 1.0 / efficiency, hfe_flow)
         for name, codes in (
             ("truth_ctoe", (EventElectronOrigin.CHARM,)),
             ("truth_btoe", (EventElectronOrigin.BEAUTY, EventElectronOrigin.BEAUTY_VIA_CHARM)),
@@ -139,9 +148,11 @@ class HfeAccumulator:
             owner = event.take(index)
             self._fill(name, owner, flat["electron_true_pt"].take(index), None, flow(index, owner, "rp"))
 
+    def _bins(self, pt: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.settings.pt_edges.astype(pt.dtype), pt, side="right") - 1
+
     def _fill(self, name, event, pt, weight, value) -> None:
-        bins = np.searchsorted(self.settings.pt_edges.astype(pt.dtype), pt, side="right") - 1
-        self.moments[name].add(event, bins, weight, value)
+        self.moments[name].add(event, self._bins(pt), weight, value)
 
     def __iadd__(self, other: "HfeAccumulator") -> "HfeAccumulator":
         for name in CATEGORIES:
@@ -150,14 +161,16 @@ class HfeAccumulator:
         for key in self.plane.sums:
             self.plane.sums[key][0] += other.plane.sums[key][0]
             self.plane.sums[key][1] += other.plane.sums[key][1]
+        if self.replicas is not None:
+            self.replicas += other.replicas
         self.entries += other.entries
         self.generated_events += other.generated_events
         return self
 
 
-def accumulate(paths: Sequence[str | Path], settings: MeasurementSettings) -> HfeAccumulator:
-    """Read the files in bounded steps and return their exact sums."""
-    accumulator = HfeAccumulator(settings)
+def accumulate(paths: Sequence[str | Path], settings: MeasurementSettings, replicas: ReplicaSums | None = None) -> HfeAccumulator:
+    """Read the files in bounded steps and return their exact sums (and replica sums)."""
+    accumulator = HfeAccumulator(settings, replicas)
     for path in paths:
         entries, generated = check_event_file(path)
         accumulator.generated_events += entries if generated is None else generated
@@ -177,12 +190,7 @@ def results(accumulator: HfeAccumulator) -> dict:
     """Spectra, v2 and resolution from the sums (see module docstring for normalisations)."""
     s = accumulator.settings
     n_events = accumulator.generated_events
-    if n_events <= 0:
-        raise ValueError("no events: cannot normalise the spectra")
-    widths = np.diff(s.pt_edges)
-    norm = 1.0 / (n_events * widths * 2.0 * s.eta_max)
-    if s.kind == "pp":
-        norm = norm * s.sigma_inel_mb * 1000.0  # microbarn
+    norm = spectrum_normalisation(accumulator)
     out: dict = {"n_events": n_events, "entries": accumulator.entries, "pt_edges": s.pt_edges.tolist()}
     for name in CATEGORIES:
         m = accumulator.moments[name].values()
@@ -199,4 +207,31 @@ def results(accumulator: HfeAccumulator) -> dict:
         out["hfe_v2"] = (v2, np.sqrt((error_obs / resolution) ** 2 + (v2 * relative) ** 2))
         for name in ("truth_ctoe", "truth_btoe"):
             out[f"{name}_v2"] = accumulator.moments[name].ratio()
+    return out
+
+
+def spectrum_normalisation(accumulator: HfeAccumulator) -> np.ndarray:
+    """Per bin: 1 / (N_events dpT deta), times sigma_inel in microbarn for pp."""
+    s = accumulator.settings
+    if accumulator.generated_events <= 0:
+        raise ValueError("no events: cannot normalise the spectra")
+    norm = 1.0 / (accumulator.generated_events * np.diff(s.pt_edges) * 2.0 * s.eta_max)
+    return norm * s.sigma_inel_mb * 1000.0 if s.kind == "pp" else norm
+
+
+def replica_results(accumulator: HfeAccumulator) -> dict[str, np.ndarray]:
+    """Bootstrap replicas (replicas x bins) of the HFE spectrum and, for Pb-Pb, of v2{EP}
+    (each replica with its own three-sub-event resolution)."""
+    sums = accumulator.replicas.values()
+    out = {"hfe_spectrum": (0.5 * sums["n"] * spectrum_normalisation(accumulator)[:, None]).T}
+    if accumulator.settings.kind == "PbPb":
+        ab, ac, bc = sums["event_values"] / sums["events"]
+        product = ab * ac / bc
+        if not np.all(product > 0):
+            bad = np.flatnonzero(~(product > 0)) + accumulator.replicas.first_replica
+            raise ValueError(f"replicas {bad.tolist()}: three-sub-event correlations give no resolution")
+        resolution = np.sqrt(product)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["hfe_v2"] = (sums["s"] / sums["n"] / resolution).T
+        out["resolution"] = resolution
     return out

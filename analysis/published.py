@@ -362,6 +362,23 @@ def write_table_csv(path: str | Path, header: dict[str, str], pt_low, pt_high, v
     write_text_atomically(path, "\n".join(lines) + "\n")
 
 
+def write_measurement_table(path: str | Path, table: MeasurementTable) -> None:
+    """Write any table in the project CSV format with its header lines and every uncertainty
+    component (``<name>_err_plus``/``_err_minus``), so that :func:`load_csv_table` reads back
+    the same components and kinds. Atomic."""
+    from analysis.atomic_io import write_text_atomically
+
+    lines = [f"# {key}: {text}" for key, texts in table.metadata.items() for text in texts]
+    names = list(table.uncertainties)
+    lines.append(",".join(["pt_low", "pt_high", "pt_center", "value"] + [f"{n}_err_{side}" for n in names for side in ("plus", "minus")]))
+    for i in range(len(table)):
+        fields = [table.pt_low[i], table.pt_high[i], table.pt_center[i], table.value[i]]
+        for name in names:
+            fields += [table.uncertainties[name].up[i], -table.uncertainties[name].down[i]]
+        lines.append(",".join(f"{x:.12g}" for x in fields))
+    write_text_atomically(path, "\n".join(lines) + "\n")
+
+
 def write_result(outputs: dict, low, high, tables: dict, header, summary: dict) -> None:
     """Write every table named in ``outputs`` (``tables[name] = (value, error)``, header from
     ``header(name)``) in the project CSV format, and ``summary`` to ``outputs['summary']``."""

@@ -15,10 +15,7 @@ number of chunks.
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +23,7 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 
+from analysis.atomic_io import write_npz_reproducibly
 from analysis.decay_ntuple import iterate_decays, library_kinematics, read_provenance
 from analysis.electron_yields import origin_weights, read_scale_factors
 
@@ -85,22 +83,6 @@ class ResponseMatrix:
                 daughter=f["daughter"].tobytes().decode(),
                 provenance=json.loads(f["provenance"].tobytes().decode()),
             )
-
-
-def write_npz_reproducibly(path: str | Path, arrays: dict) -> None:
-    """``numpy.savez`` with fixed zip timestamps (so reruns give identical bytes), written to a
-    temporary name and renamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, buffer.getvalue())
-    os.replace(tmp, path)
 
 
 FIXED_POINT = 2.0**32  # flow weights are rounded to multiples of 2^-32: exact, order-free sums

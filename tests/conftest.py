@@ -7,6 +7,7 @@ import pytest
 from analysis.decay_generator import DecayKinematics
 from analysis.decay_library import write_decay_chunk
 from analysis.species import SPECIES
+from workflow_helpers import copy_workflow, run_snakemake
 
 # Parents per species in the session library: enough for percent-level branching-ratio checks
 # (MC error on D0 -> e of about 2 % relative) while generating in about 15 s on one core.
@@ -28,3 +29,12 @@ def decay_library(tmp_path_factory):
             write_decay_chunk(path, name, chunk, n, LIBRARY_SEED, DecayKinematics(pt_max=40.0, y_max=1.0))
             library[name].append(path)
     return library
+
+
+@pytest.fixture(scope="session")
+def local_workflow(tmp_path_factory):
+    """The workflow run locally on config/test.yaml once per session: its working directory."""
+    work = copy_workflow(tmp_path_factory.mktemp("workflow"))
+    result = run_snakemake(work)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return work

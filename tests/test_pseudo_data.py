@@ -215,3 +215,29 @@ def test_bad_ntuples_name_file_and_branch(tmp_path, base_config, truth, decay_li
     empty = tmp_path / "empty.root"
     write_bad_tree(empty, {**{k: v[:0] for k, v in events.items()}, "electron": ak.zip(electrons)[:0]})
     assert accumulate([empty, paths[0]], settings).entries == 1000  # an empty chunk is fine
+
+
+def test_bootstrap_replicas_of_the_measurement(tmp_path, base_config, truth, decay_library):
+    """Event-level replicas: identical for 1 or 4 chunks and any step size; their spread equals
+    the analytic event-level errors of the spectrum and of v2 (incl. resolution)."""
+    from analysis.hfe_measurement import replica_results
+    from analysis.replica_sums import ReplicaSums
+    from analysis.replica_weights import stream_key
+
+    config_one, one = generate(tmp_path, base_config, truth, decay_library, n_events=4000, chunks=1, name="one")
+    config_four, four = generate(tmp_path, base_config, truth, decay_library, n_events=4000, chunks=4, name="four")
+    replicas = {}
+    for name, config, paths, step in (("one", config_one, one, 100_000), ("four", config_four, four, 333)):
+        settings = settings_from_config(config, SYSTEM)
+        settings.step_size = step
+        sums = ReplicaSums(len(settings.pt_edges) - 1, stream_key(99), 0, 300, n_event_values=3)
+        accumulator = accumulate(paths, settings, sums)
+        replicas[name] = replica_results(accumulator)
+    assert all(np.array_equal(replicas["one"][k], replicas["four"][k], equal_nan=True) for k in ("hfe_spectrum", "hfe_v2"))
+    nominal = measure(config_one, one)
+    value, error = nominal["hfe_spectrum"]
+    populated = (value > 0) & (error < 0.2 * value)  # bins with more than ~25 electrons
+    spread = replicas["one"]["hfe_spectrum"].std(axis=0)
+    assert np.allclose(spread[populated] / error[populated], 1, atol=0.2)
+    v2_spread = replicas["one"]["hfe_v2"][:, populated].std(axis=0)
+    assert populated.sum() >= 6 and np.allclose(v2_spread / nominal["hfe_v2"][1][populated], 1, atol=0.2)

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
+import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from analysis.response import ResponseMatrix
-
-ROOT = Path(__file__).resolve().parent.parent
+from workflow_helpers import copy_workflow, run_snakemake
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    work = tmp_path_factory.mktemp("workflow")
-    for item in ("Snakefile", "workflow", "config", "data"):
-        source = ROOT / item
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, work / item)
-    return work
-
-
-def snakemake(workdir, *args, timeout=600):
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test.yaml", *args]
-    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+def workdir(local_workflow):
+    return local_workflow
 
 
 def test_workflow_builds_library_and_responses(workdir):
-    result = snakemake(workdir)
-    assert result.returncode == 0, result.stderr[-3000:]
     for species in ("D0", "Bplus"):
         for chunk in (0, 1):
             assert (workdir / f"results/decays/{species}/chunk_{chunk}.root").exists()
@@ -96,19 +83,43 @@ def test_rerun_reproduces_outputs_bit_for_bit(workdir):
         "results/flow/PbPb_30-50/btoe_v2_global_fit.csv",
     ]
     first = {name: (workdir / name).read_bytes() for name in outputs}
-    result = snakemake(workdir, "--forceall")
+    result = run_snakemake(workdir, "--forceall")
     assert result.returncode == 0, result.stderr[-3000:]
     for name, content in first.items():
         assert (workdir / name).read_bytes() == content, name
 
 
 def test_malformed_config_fails_before_any_job(tmp_path):
-    for item in ("Snakefile", "workflow", "config", "data"):
-        source = ROOT / item
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / item)
+    copy_workflow(tmp_path)
     (tmp_path / "config" / "bad.yaml").write_text("decay_library:\n  species: [D0, Xi_cc]\n")
     command = [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config/bad.yaml"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "decay_library.species[1]" in result.stdout + result.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_bootstrap_bands_and_covariance(workdir):
+    """Every result has its replica band and covariance; no replica failed on the test config."""
+    import json
+
+    summary = json.loads((workdir / "results/bootstrap/summary.json").read_text())
+    assert summary["replicas"] == 4 and summary["failed"] == []
+    covariance = np.load(workdir / "results/bootstrap/covariance.npz")
+    for name in ("pp/btoe_spectrum", "PbPb_0-10/raa_btoe", "PbPb_30-50/btoe_v2_global_fit"):
+        table = np.genfromtxt(workdir / f"results/bootstrap/{name}.csv", delimiter=",", names=True, comments="#")
+        assert np.all(table["ci95_low"] <= table["ci68_low"]) and np.all(table["ci68_high"] <= table["ci95_high"])
+        assert np.all(table["replica_std"] > 0)
+        matrix = covariance[f"{name}/covariance"]
+        assert matrix.shape == (len(table), len(table)) and np.allclose(np.sqrt(np.diag(matrix)), table["replica_std"])
+
+
+def test_more_replicas_reuse_finished_batches(workdir):
+    """Raising bootstrap.replicas from 4 to 6 schedules only the new batch and the merge."""
+    (workdir / "config" / "more_replicas.yaml").write_text("bootstrap: {replicas: 6}\n")
+    result = run_snakemake(workdir, "--configfile", "config/test.yaml", "config/more_replicas.yaml", "-n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    jobs = set(re.findall(r"^(?:local)?rule (\w+):", result.stdout, flags=re.MULTILINE)) - {"all"}
+    assert jobs == {"bootstrap_fit", "bootstrap_measure", "bootstrap_merge"}, jobs
+    batches = re.findall(r"batch=(\d+)", result.stdout)
+    assert len(batches) == 4 and set(batches) == {"2"}  # 3 systems measured + 1 fit batch

@@ -4,6 +4,7 @@ import re
 
 from snakemake.utils import validate
 
+from analysis import job_resources
 from analysis.config import validate_config
 from analysis.errors import ConfigError
 from analysis.species import species_by_name
@@ -38,3 +39,44 @@ def truth_curve_specs(config):
     for quantity in ("charm_raa", "beauty_raa", "charm_v2", "beauty_v2"):
         specs += list(truth[quantity].values())
     return specs
+
+
+# ---- batch-system resources, derived from the configured sizes (analysis/job_resources.py) ----
+LIBRARY = config["decay_library"]
+PARENTS_PER_SPECIES = LIBRARY["chunks"] * LIBRARY["parents_per_chunk"]
+
+
+def decay_chunk_resource(key):
+    return lambda wc: job_resources.decay_chunk(species_by_name(wc.species).flavour, LIBRARY["parents_per_chunk"])[key]
+
+
+def response_resource(key, n_species=1):
+    """A job reading the decay library of ``n_species`` species."""
+    return job_resources.response(n_species * PARENTS_PER_SPECIES, config["response"]["step_size"])[key]
+
+
+def stored_fraction(system):
+    """Fraction of generated events written to the ntuple (pp keeps ~1 % with an electron)."""
+    return 1.0 if config["systems"][system].get("store_empty_events", True) else 0.01
+
+
+def pseudo_events_resource(key):
+    def resource(wc):
+        setup = config["systems"][wc.system]
+        per_chunk = setup["n_events"] // setup["chunks"]
+        library = PARENTS_PER_SPECIES * len(SPECIES)
+        return job_resources.pseudo_events(per_chunk, stored_fraction(wc.system), library)[key]
+
+    return resource
+
+
+def measurement_resource(key, replicas=0):
+    def resource(wc):
+        stored = int(config["systems"][wc.system]["n_events"] * stored_fraction(wc.system))
+        return job_resources.measurement(stored, config["measurement"]["step_size"], replicas)[key]
+
+    return resource
+
+
+def fit_resource(key, n_fits=1):
+    return job_resources.fit(n_fits)[key]

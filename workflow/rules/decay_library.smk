@@ -27,10 +27,8 @@ rule decay_chunk:
         "results/logs/decay_chunk/{species}_{chunk}.log",
     threads: 1
     resources:
-        # ~60 bytes per parent in memory (arrays + electrons) plus PYTHIA itself;
-        # beauty decays ~15k parents/s/core, charm ~45k parents/s/core
-        mem_mb=lambda wc: 500 + config["decay_library"]["parents_per_chunk"] // 5000,
-        runtime=lambda wc: 5 + config["decay_library"]["parents_per_chunk"] // 300_000,
+        mem_mb=decay_chunk_resource("mem_mb"),
+        runtime=decay_chunk_resource("runtime"),
     script:
         "../scripts/generate_decay_chunk.py"
 
@@ -48,8 +46,8 @@ rule electron_yields:
     log:
         "results/logs/electron_yields.log",
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=response_resource("mem_mb"),
+        runtime=response_resource("runtime", n_species=len(SPECIES)),
     script:
         "../scripts/measure_electron_yields.py"
 
@@ -68,8 +66,8 @@ rule response:
     log:
         "results/logs/response/{species}.log",
     resources:
-        mem_mb=1500,
-        runtime=10,
+        mem_mb=response_resource("mem_mb"),
+        runtime=response_resource("runtime"),
     script:
         "../scripts/build_response.py"
 
@@ -86,8 +84,8 @@ rule dzero_response:
     log:
         "results/logs/dzero_response/{species}.log",
     resources:
-        mem_mb=1500,
-        runtime=10,
+        mem_mb=response_resource("mem_mb"),
+        runtime=response_resource("runtime"),
     script:
         "../scripts/build_dzero_response.py"
 
@@ -106,7 +104,7 @@ rule flow_response:
     log:
         "results/logs/flow_response/{species}.log",
     resources:
-        mem_mb=1500,
-        runtime=10,
+        mem_mb=response_resource("mem_mb"),
+        runtime=response_resource("runtime"),
     script:
         "../scripts/build_response.py"

@@ -38,8 +38,8 @@ rule decompose_pp:
     log:
         "results/logs/decompose/{system}.log",
     resources:
-        mem_mb=2000,
-        runtime=20,
+        mem_mb=fit_resource("mem_mb"),
+        runtime=fit_resource("runtime"),
     script:
         "../scripts/decompose.py"
 
@@ -60,7 +60,7 @@ rule decompose_pbpb:
     log:
         "results/logs/decompose/{system}.log",
     resources:
-        mem_mb=2000,
-        runtime=20,
+        mem_mb=fit_resource("mem_mb"),
+        runtime=fit_resource("runtime"),
     script:
         "../scripts/decompose.py"

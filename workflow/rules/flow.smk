@@ -21,7 +21,7 @@ rule flow_pbpb:
     log:
         "results/logs/flow/{system}.log",
     resources:
-        mem_mb=2000,
-        runtime=20,
+        mem_mb=fit_resource("mem_mb"),
+        runtime=fit_resource("runtime"),
     script:
         "../scripts/flow.py"

@@ -3,16 +3,6 @@
 SYSTEMS = list(config["systems"])
 
 
-def events_job_memory_mb(system):
-    """Memory of one pseudo_events job: the decay library in the rest frame (~1 GB for the
-    default 10^6 parents per species) plus ~1 kB per stored event (pp stores only the ~0.5 %
-    of events with an electron)."""
-    setup = config["systems"][system]
-    per_chunk = setup["n_events"] // setup["chunks"]
-    stored = per_chunk if setup.get("store_empty_events", True) else per_chunk // 100
-    return 1500 + stored // 1000
-
-
 def event_chunk_files(system):
     return expand(
         "results/events/{system}/chunk_{chunk}.root", system=system, chunk=range(config["systems"][system]["chunks"])
@@ -41,8 +31,8 @@ rule truth_model:
     log:
         "results/logs/truth_model.log",
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=fit_resource("mem_mb"),
+        runtime=fit_resource("runtime"),
     script:
         "../scripts/build_truth.py"
 
@@ -58,8 +48,8 @@ rule pseudo_events:
     log:
         "results/logs/pseudo_events/{system}_{chunk}.log",
     resources:
-        mem_mb=lambda wc: events_job_memory_mb(wc.system),
-        runtime=30,
+        mem_mb=pseudo_events_resource("mem_mb"),
+        runtime=pseudo_events_resource("runtime"),
     script:
         "../scripts/generate_events.py"
 
@@ -82,8 +72,8 @@ rule measure_hfe_pp:
     log:
         "results/logs/measure_hfe/{system}.log",
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=measurement_resource("mem_mb"),
+        runtime=measurement_resource("runtime"),
     script:
         "../scripts/measure_hfe.py"
 
@@ -100,7 +90,7 @@ rule measure_hfe_pbpb:
     log:
         "results/logs/measure_hfe/{system}.log",
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=measurement_resource("mem_mb"),
+        runtime=measurement_resource("runtime"),
     script:
         "../scripts/measure_hfe.py"

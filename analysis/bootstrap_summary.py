@@ -1,0 +1,58 @@
+"""Merge bootstrap replicas: percentile bands, replica covariance, failed-replica bookkeeping.
+
+Per observable and pT bin the central value is the nominal result; the statistical
+uncertainty is the replica distribution: 68 % band (16th-84th percentiles) and 95 % band
+(2.5th-97.5th), the standard deviation, and the covariance (and correlation) between pT bins
+over the successful replicas. Failed replicas (a fit that did not converge) are excluded and
+counted; a failed fraction above ``max_failed_fraction`` is an error, never a silent bias.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.errors import AnalysisInputError
+
+PERCENTILES = {"p02.5": 2.5, "p16": 16.0, "p50": 50.0, "p84": 84.0, "p97.5": 97.5}
+
+
+class BootstrapError(AnalysisInputError):
+    """Too many replicas failed, or replicas are missing."""
+
+
+def align(low_edges: np.ndarray, values: np.ndarray, nominal_low: np.ndarray) -> np.ndarray:
+    """Replica values placed on the nominal bins (NaN where the replica has no such bin)."""
+    out = np.full(len(nominal_low), np.nan)
+    index = np.searchsorted(nominal_low, low_edges)
+    ok = (index < len(nominal_low)) & np.isclose(nominal_low[np.minimum(index, len(nominal_low) - 1)], low_edges)
+    out[index[ok]] = np.asarray(values)[ok]
+    return out
+
+
+def check_failures(n_failed: int, n_replicas: int, max_failed_fraction: float) -> None:
+    if n_replicas == 0:
+        raise BootstrapError("no bootstrap replicas")
+    if n_failed / n_replicas > max_failed_fraction:
+        raise BootstrapError(
+            f"{n_failed} of {n_replicas} bootstrap replicas failed ({n_failed / n_replicas:.1%}), above "
+            f"bootstrap.max_failed_fraction = {max_failed_fraction:.1%}: the band would be biased"
+        )
+
+
+def summarize(replicas: np.ndarray, nominal: np.ndarray) -> dict[str, np.ndarray]:
+    """Bands of ``replicas`` (replicas x bins; rows of failed replicas all NaN) around ``nominal``."""
+    good = replicas[~np.all(np.isnan(replicas), axis=1)]
+    out = {"value": np.asarray(nominal, dtype=np.float64), "n_replicas": np.array(len(good))}
+    with np.errstate(invalid="ignore"):
+        for name, q in PERCENTILES.items():
+            out[name] = np.nanpercentile(good, q, axis=0) if len(good) else np.full(good.shape[1], np.nan)
+        out["std"] = np.nanstd(good, axis=0, ddof=1)
+        complete = good[:, ~np.any(np.isnan(good), axis=0)] if len(good) else good
+        covariance = np.full((good.shape[1], good.shape[1]), np.nan)
+        columns = np.flatnonzero(~np.any(np.isnan(good), axis=0))
+        if len(good) > 1 and len(columns):
+            covariance[np.ix_(columns, columns)] = np.atleast_2d(np.cov(complete, rowvar=False))
+        out["covariance"] = covariance
+        sigma = np.sqrt(np.diag(covariance))
+        out["correlation"] = covariance / np.outer(sigma, sigma)
+    return out

@@ -1,0 +1,132 @@
+"""Bootstrap replica weights and replica sums: distribution, counter-based reproducibility,
+exactness, chunking independence, and agreement of the replica spread with analytic errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from analysis.backend import array_module, cuda_available, resolve
+from analysis.errors import ConfigError
+from analysis.replica_sums import ReplicaSums
+from analysis.replica_weights import poisson_weights, stream_key
+
+KEY = stream_key(20261125)
+
+
+def test_weights_are_poisson_one():
+    w = poisson_weights(KEY, np.arange(50_000), 0, 40)
+    assert w.shape == (50_000, 40) and w.dtype == np.float64
+    n = w.size  # 2 x 10^6 draws: mean and variance to +- 0.0015 (2 sigma)
+    assert abs(w.mean() - 1) < 0.0015 and abs(w.var() - 1) < 0.003
+    for k in range(4):
+        expected = math.exp(-1) / math.factorial(k)
+        assert abs(np.mean(w == k) - expected) < 4 * math.sqrt(expected / n)
+    # replicas and events are uncorrelated
+    assert abs(np.corrcoef(w[:, 0], w[:, 1])[0, 1]) < 0.02 and abs(np.corrcoef(w[:-1, 0], w[1:, 0])[0, 1]) < 0.02
+
+
+def test_weights_are_a_function_of_id_and_replica_only():
+    ids = np.array([5, 17, 3, 2**40 + 11, 123_456_789])
+    full = poisson_weights(KEY, ids, 0, 13)
+    assert np.array_equal(poisson_weights(KEY, ids[::-1], 0, 13), full[::-1])  # order
+    assert np.array_equal(poisson_weights(KEY, ids[2:], 0, 13), full[2:])  # chunking
+    assert np.array_equal(poisson_weights(KEY, ids, 5, 7), full[:, 5:12])  # replica batches
+    assert np.array_equal(poisson_weights(KEY, ids, 0, 30)[:, :13], full)  # more replicas
+    assert not np.array_equal(poisson_weights(stream_key(1), ids, 0, 13), full)  # seed
+    with pytest.raises(ValueError, match="identifiers"):
+        poisson_weights(KEY, np.array([-1]), 0, 4)
+
+
+def _electrons(rng, n_events):
+    counts = rng.poisson(1.5, n_events)
+    event = np.repeat(np.arange(n_events), counts)
+    return event, rng.integers(-1, 11, len(event)), rng.uniform(0.8, 1.6, len(event)), rng.uniform(-1, 1, len(event))
+
+
+def test_replica_sums_are_exact_and_chunking_independent():
+    rng = np.random.default_rng(3)
+    event, bins, weight, value = _electrons(rng, 20_000)
+    ids = event * 7 + 1000  # identifiers need not be contiguous
+    whole = ReplicaSums(10, KEY, 4, 24)
+    whole.add_electrons(ids, bins, weight, value)
+    # naive float reference: sum_i w_ir x_i over electrons inside the binning
+    w = poisson_weights(KEY, ids, 4, 24)
+    inside = (bins >= 0) & (bins < 10)
+    reference = np.zeros((10, 24))
+    np.add.at(reference, bins[inside], w[inside] * (np.rint(weight * 2**24) / 2**24)[inside, None])
+    assert np.allclose(whole.values()["n"], reference, rtol=1e-12)
+    # three chunks in another order give the identical integers
+    parts = ReplicaSums(10, KEY, 4, 24)
+    cuts = np.searchsorted(event, [0, 7000, 13000, 20000])
+    for a, b in ((1, 2), (0, 1), (2, 3)):
+        piece = ReplicaSums(10, KEY, 4, 24)
+        sl = slice(cuts[a], cuts[b])
+        piece.add_electrons(ids[sl], bins[sl], weight[sl], value[sl])
+        parts += piece
+    assert np.array_equal(parts.n, whole.n) and np.array_equal(parts.s, whole.s)
+
+
+def test_replica_spread_matches_event_level_variance():
+    """Poisson bootstrap: variance over replicas of N_b = sum_i n_ib^2 (the analytic error)."""
+    rng = np.random.default_rng(5)
+    event, bins, weight, value = _electrons(rng, 30_000)
+    sums = ReplicaSums(10, KEY, 0, 400)
+    sums.add_electrons(event, bins, weight, value)
+    inside = (bins >= 0) & (bins < 10)
+    per_event_bin = np.zeros((30_000, 10))
+    np.add.at(per_event_bin, (event[inside], bins[inside]), weight[inside])
+    analytic = np.sqrt((per_event_bin**2).sum(axis=0))
+    spread = sums.values()["n"].std(axis=1)
+    assert np.allclose(spread / analytic, 1, atol=0.15)  # 400 replicas: +-3.5 % (1 sigma)
+
+
+def test_backend_selection():
+    assert resolve("cpu") == "cpu" and array_module("cpu") is np
+    assert resolve("auto") == ("cuda" if cuda_available() else "cpu")
+    with pytest.raises(ConfigError, match="bootstrap.backend"):
+        resolve("tpu")
+    if not cuda_available():
+        with pytest.raises(ConfigError, match="cuda"):
+            resolve("cuda")
+
+
+@pytest.mark.skipif(not cuda_available(), reason="needs cupy and a CUDA GPU (CI has none)")
+def test_gpu_replicas_equal_cpu():
+    cupy = array_module("cuda")
+    rng = np.random.default_rng(9)
+    event, bins, weight, value = _electrons(rng, 20_000)
+    per_event = rng.uniform(-1, 1, (20_000, 3))
+    sums = {}
+    for name, xp in (("cpu", np), ("cuda", cupy)):
+        sums[name] = ReplicaSums(10, KEY, 0, 64, n_event_values=3, xp=xp)
+        sums[name].add_electrons(event, bins, weight, value)
+        sums[name].add_events(np.arange(20_000), per_event)
+    for field in ("n", "s", "event_values", "events"):
+        assert np.array_equal(getattr(sums["cpu"], field), getattr(sums["cuda"], field)), field
+
+
+def _response(daughter):
+    from analysis.response import ResponseMatrix
+
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(30.0, (5, 8)).astype(float)
+    parents = np.full(8, 1000.0)
+    return ResponseMatrix(
+        matrix=counts / parents, matrix_error=np.sqrt(counts) / parents, daughter_edges=np.arange(6.0),
+        parent_edges=np.arange(9.0), parents_per_bin=parents, parent_y_max=1.0, daughter_acceptance=0.8,
+        daughter=daughter, provenance={"species": "D0"},
+    )
+
+
+@pytest.mark.parametrize("daughter", ["electron", "electron_flow"])
+def test_response_replicas_follow_mc_statistics(daughter):
+    from analysis.response_replicas import draw_response
+
+    nominal = _response(daughter)
+    drawn = np.array([draw_response(nominal, 7, r).matrix for r in range(2000)])
+    assert np.array_equal(draw_response(nominal, 7, 3).matrix, drawn[3])  # a function of (seed, replica)
+    assert np.allclose(drawn.mean(axis=0), nominal.matrix, atol=4 * nominal.matrix_error.max() / np.sqrt(2000))
+    assert np.allclose(drawn.std(axis=0) / nominal.matrix_error, 1, atol=0.1)
