@@ -14,6 +14,7 @@ include: "workflow/rules/pseudo_data.smk"
 include: "workflow/rules/decomposition.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/bootstrap.smk"
+include: "workflow/rules/systematics.smk"
 
 
 # The target rule only collects files: never submit it to a batch system.
@@ -29,3 +30,4 @@ rule all:
         decomposition_outputs(),
         flow_outputs(),
         bootstrap_outputs(),
+        systematics_outputs(),

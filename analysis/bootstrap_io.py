@@ -25,6 +25,7 @@ from analysis.measurement_output import settings_from_config
 from analysis.published import load_table
 from analysis.replica_sums import ReplicaSums
 from analysis.replica_weights import stream_key
+from analysis.result_paths import result_table
 from analysis.seeds import derive_seed
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,6 @@ def _system_of(path: str, systems: list[str]) -> str:
     return matches[0]
 
 
-def nominal_table_path(name: str) -> str:
-    """Nominal result table of ``<system>/<observable>`` (decomposition or flow)."""
-    system, observable = name.split("/")
-    folder = "flow" if observable.endswith("_v2") or "_v2_" in observable else "decomposition"
-    return f"results/{folder}/{system}/{observable}.csv"
-
-
 def fit_replicas(output, config, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses) -> None:
     """Run the chain on replicas ``first .. first + count - 1``; store aligned results."""
     measured = {}
@@ -71,7 +65,7 @@ def fit_replicas(output, config, first, count, measured_files, measured_systems,
     for path in hfe_v2_files:
         hfe_paths[_system_of(path, systems)]["hfe_v2"] = path
     names = observables(config)
-    nominal_low = {name: load_table(nominal_table_path(name)).pt_low for name in names}
+    nominal_low = {name: load_table(result_table(name)).pt_low for name in names}
     values = {name: np.full((count, len(nominal_low[name])), np.nan) for name in names}
     failed = []
     start = time.perf_counter()
@@ -106,7 +100,7 @@ def merge_replicas(outputs: dict, config: dict, batch_files: list[str], max_fail
     check_failures(len(failed), len(replicas), max_failed_fraction)
     covariance, summary = {}, {"replicas": len(replicas), "failed": sorted(failed), "observables": {}}
     for name, path in zip(names, outputs["tables"]):
-        nominal = load_table(nominal_table_path(name))
+        nominal = load_table(result_table(name))
         bands = summarize(np.concatenate(values[name]), nominal.value)
         covariance[f"{name}/covariance"] = bands["covariance"]
         covariance[f"{name}/correlation"] = bands["correlation"]

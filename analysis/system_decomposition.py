@@ -9,6 +9,7 @@ R_AA = yield_PbPb / (<T_AA> sigma_pp) with T_AA in mb^-1 (x 1e-3 for microbarn).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from analysis.decomposition import (
     restrict,
     spectrum_dataset,
 )
+from analysis.errors import ConfigError
 from analysis.fitting import bin_average, fit_table, point_uncertainty
 from analysis.published import MeasurementTable, Uncertainty, load_table
 from analysis.response import ResponseMatrix
@@ -58,6 +60,7 @@ def flavour_models(
     flavour for Pb-Pb (reference spectrum times an R_AA shape)."""
     forms = forms or {"charm": settings["shape"], "beauty": settings["shape"]}
     references, fixed = references or {}, fixed or {}
+    electrons = scaled_responses(electrons, settings.get("semileptonic_scale", {}))
     ratios = {"D0": lambda pt: np.ones_like(np.asarray(pt, dtype=float))}
     for name, spec in settings["charm_ratios"].items():
         ratios[name] = build_curve(spec, None, root)[0]
@@ -75,6 +78,18 @@ def flavour_models(
         {s: dzero[s] for s in beauty_species if s in dzero}, references.get("beauty"), fixed.get("beauty", {}),
     )
     return charm, beauty
+
+
+def scaled_responses(electrons: Mapping, factors: Mapping[str, float]) -> dict:
+    """Electron responses with each species' response times its factor (the decay-table
+    systematic: semileptonic branching ratios moved within their PDG errors)."""
+    unknown = [s for s in factors if s not in electrons]
+    if unknown:
+        raise ConfigError(f"config key 'decomposition.semileptonic_scale': no response for species {unknown}")
+    return {
+        s: r if factors.get(s, 1.0) == 1.0 else replace(r, matrix=r.matrix * factors[s], matrix_error=r.matrix_error * factors[s])
+        for s, r in electrons.items()
+    }
 
 
 def _constant(value: float):

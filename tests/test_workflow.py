@@ -50,11 +50,11 @@ def test_workflow_decomposes_every_system(workdir):
     from analysis.published import load_table
 
     for system in ("pp", "PbPb_0-10", "PbPb_30-50"):
-        summary = json.loads((workdir / f"results/decomposition/{system}/fit.json").read_text())
+        summary = json.loads((workdir / f"results/nominal/decomposition/{system}/fit.json").read_text())
         assert summary["valid"] and summary["chi2"] / summary["ndf"] < 5.0
-        fraction = load_table(workdir / f"results/decomposition/{system}/beauty_fraction.csv")
+        fraction = load_table(workdir / f"results/nominal/decomposition/{system}/beauty_fraction.csv")
         assert 0 < fraction.value[0] < fraction.value[-1] < 1  # beauty takes over at high pT
-    comparisons = json.loads((workdir / "results/decomposition/PbPb_0-10/fit.json").read_text())["comparisons"]
+    comparisons = json.loads((workdir / "results/nominal/decomposition/PbPb_0-10/fit.json").read_text())["comparisons"]
     assert {c["name"].split()[0] for c in comparisons} == {"ALICE", "STAR", "PHENIX"}
     assert all(c["ndf"] > 0 and 0 <= c["p_value"] <= 1 for c in comparisons)
 
@@ -65,12 +65,12 @@ def test_workflow_extracts_heavy_flavour_flow(workdir):
     from analysis.published import load_table
 
     for system in ("PbPb_0-10", "PbPb_30-50"):
-        summary = json.loads((workdir / f"results/flow/{system}/flow.json").read_text())
+        summary = json.loads((workdir / f"results/nominal/flow/{system}/flow.json").read_text())
         assert summary["global_fit"]["valid"]
         assert set(summary["ncq_deviation"]) == {"pt_range", "bin_by_bin", "global_fit"}
         for table in ("ctoe_v2", "btoe_v2_bin_by_bin", "btoe_v2_global_fit", "btoe_v2_ncq"):
-            assert len(load_table(workdir / f"results/flow/{system}/{table}.csv")) > 3
-    comparisons = json.loads((workdir / "results/flow/PbPb_30-50/flow.json").read_text())["comparisons"]
+            assert len(load_table(workdir / f"results/nominal/flow/{system}/{table}.csv")) > 3
+    comparisons = json.loads((workdir / "results/nominal/flow/PbPb_30-50/flow.json").read_text())["comparisons"]
     assert [c["quantity"] for c in comparisons] == ["btoe_v2", "hadron_v2"] and all(c["ndf"] > 0 for c in comparisons)
 
 
@@ -79,8 +79,8 @@ def test_rerun_reproduces_outputs_bit_for_bit(workdir):
         "results/truth/truth.json",
         "results/measurement/PbPb_30-50/hfe_v2.csv",
         "results/measurement/pp/hfe_spectrum.csv",
-        "results/decomposition/PbPb_30-50/raa_btoe.csv",
-        "results/flow/PbPb_30-50/btoe_v2_global_fit.csv",
+        "results/nominal/decomposition/PbPb_30-50/raa_btoe.csv",
+        "results/nominal/flow/PbPb_30-50/btoe_v2_global_fit.csv",
     ]
     first = {name: (workdir / name).read_bytes() for name in outputs}
     result = run_snakemake(workdir, "--forceall")

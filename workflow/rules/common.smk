@@ -6,6 +6,7 @@ from snakemake.utils import validate
 
 from analysis import job_resources
 from analysis.config import validate_config
+from analysis.variations import NOMINAL, check_variations, selected_variations, variation_config
 from analysis.errors import ConfigError
 from analysis.species import species_by_name
 
@@ -16,6 +17,11 @@ except ConfigError as error:
 config.clear()
 config.update(_validated)
 validate(config, "../schemas/config.schema.yaml")
+try:
+    check_variations(config)
+except ConfigError as error:
+    raise SystemExit(f"Configuration error: {error}")
+VARIATIONS = selected_variations(config)
 
 SPECIES = config["decay_library"]["species"]
 CHUNKS = list(range(config["decay_library"]["chunks"]))
@@ -25,6 +31,7 @@ wildcard_constraints:
     species="|".join(SPECIES),
     chunk=r"\d+",
     system="|".join(map(re.escape, config["systems"])),
+    variation="|".join(map(re.escape, [NOMINAL] + VARIATIONS)),
 
 
 def decay_chunk_files(species):
