@@ -15,6 +15,10 @@ include: "workflow/rules/decomposition.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/bootstrap.smk"
 include: "workflow/rules/systematics.smk"
+include: "workflow/rules/figures.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 # The target rule only collects files: never submit it to a batch system.
@@ -31,3 +35,4 @@ rule all:
         flow_outputs(),
         bootstrap_outputs(),
         systematics_outputs(),
+        figure_outputs(),

@@ -61,6 +61,19 @@ class Dataset:
             sigma2 = sigma2 + (scale * self.model_error(parameters)) ** 2
         return (prediction - self.table.value) / np.sqrt(sigma2)
 
+    def points(self, parameters: dict) -> dict[str, list[float]]:
+        """Data and fitted model per point (with the fitted normalisation nuisances), for figures."""
+        scale = np.prod([1.0 + parameters[f"nu_{k}"] for k in self.nuisances]) if self.nuisances else 1.0
+        return {
+            "pt_low": self.table.pt_low.tolist(),
+            "pt_high": self.table.pt_high.tolist(),
+            "pt_center": self.table.pt_center.tolist(),
+            "data": self.table.value.tolist(),
+            "error": point_uncertainty(self.table).tolist(),
+            "model": (scale * np.asarray(self.model(parameters))).tolist(),
+            "pull": self.residuals(parameters).tolist(),
+        }
+
 
 @dataclass
 class FlavourModel:
@@ -167,6 +180,7 @@ class FitOutcome:
     chi2_by_dataset: dict[str, float]
     valid: bool
     covariance_status: str = "accurate"
+    points: dict = field(default_factory=dict)  # per dataset: data and fitted model (Dataset.points)
 
     @property
     def p_value(self) -> float:
@@ -185,6 +199,7 @@ class FitOutcome:
             "chi2_by_dataset": self.chi2_by_dataset,
             "valid": self.valid,
             "covariance_status": self.covariance_status,
+            "points": self.points,
         }
 
 
@@ -240,6 +255,7 @@ def global_fit(
         covariance_status="accurate" if minuit.fmin.has_accurate_covar else (
             "forced positive definite" if minuit.fmin.has_made_posdef_covar else "approximate"
         ),
+        points={d.name: d.points(p) for d in datasets},
     )
     problems = []
     if not minuit.valid:

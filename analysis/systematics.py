@@ -6,7 +6,10 @@ variations give an asymmetric uncertainty up = max(0, max_v d_v), down = max(0, 
 move the same way, is symmetrised: up = down = max(up, down). The total is the quadrature sum
 over sources, up and down separately. The built-in source ``method`` compares the global-fit
 b -> e result with the bin-by-bin subtraction (spectrum: ``btoe_subtracted``; v2:
-``btoe_v2_bin_by_bin``). The statistical uncertainty stays separate: the bootstrap 68 % band
+``btoe_v2_bin_by_bin``), with the statistical noise of both removed in quadrature (Barlow):
+only the significant part of the difference counts, and only where the beauty fraction is at
+least ``systematics.method_min_beauty_fraction`` (below it the subtraction amplifies the c -> e
+model and its noise by 1/f_b and is no estimator of b -> e), inside the pT range of the fit. The statistical uncertainty stays separate: the bootstrap 68 % band
 when the bootstrap ran, else the fit uncertainty of the nominal table.
 """
 
@@ -51,6 +54,19 @@ def combine(nominal: np.ndarray, variations: dict[str, np.ndarray], sources: dic
 def variation_values(path: str | Path, nominal: MeasurementTable) -> np.ndarray:
     table = load_table(path)
     return align(table.pt_low, table.value, nominal.pt_low)
+
+
+def method_values(path: str | Path, nominal: MeasurementTable) -> np.ndarray:
+    """The bin-by-bin alternative on the nominal bins, moved towards the nominal by the
+    statistical noise of the difference (Barlow): x = x_nom + sign(d) sqrt(max(d^2 - s_alt^2 -
+    s_nom^2, 0)), so that a difference within the two statistical uncertainties counts zero."""
+    table = load_table(path)
+    values = align(table.pt_low, table.value, nominal.pt_low)
+    noise = align(table.pt_low, 0.5 * (table.stat[0] + table.stat[1]), nominal.pt_low)
+    own = 0.5 * (nominal.stat[0] + nominal.stat[1])
+    difference = values - nominal.value
+    significant = np.sqrt(np.clip(difference**2 - noise**2 - own**2, 0.0, None))
+    return nominal.value + np.sign(difference) * significant
 
 
 def statistical(name: str, nominal: MeasurementTable, bootstrap_dir: Path | None) -> tuple[np.ndarray, np.ndarray, str]:
@@ -113,8 +129,13 @@ def combine_all(config: dict, table_outputs: list[str], breakdown_path: str, sum
         system, observable = name.split("/")
         parts_sources = dict(groups)
         if observable in METHOD_ALTERNATIVES:
-            alternative = result_table(f"{system}/{METHOD_ALTERNATIVES[observable]}")
-            variations["method"] = variation_values(alternative, nominal)
+            method = method_values(result_table(f"{system}/{METHOD_ALTERNATIVES[observable]}"), nominal)
+            fraction = load_table(result_table(f"{system}/beauty_fraction"))
+            f_b = align(fraction.pt_low, fraction.value, nominal.pt_low)
+            minimum = config["systematics"]["method_min_beauty_fraction"]
+            low, high = config["flow"]["hfe_v2_fit_range"] if "_v2" in observable else config["decomposition"]["hfe_fit_range"]
+            fitted = (nominal.pt_low >= low - 1e-9) & (nominal.pt_high <= high + 1e-9)
+            variations["method"] = np.where((f_b >= minimum) & fitted, method, np.nan)
             parts_sources["method"] = ["method"]
         parts = combine(nominal.value, variations, parts_sources)
         stat = statistical(name, nominal, RESULTS / "bootstrap" if use_bootstrap else None)

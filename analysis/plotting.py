@@ -1,0 +1,76 @@
+"""Drawing conventions of the paper figures (matplotlib + mplhep).
+
+Data points: markers at the bin centre with vertical statistical bars; systematic uncertainties
+as open boxes of 80 % of the bin width; model curves and derived components as bands over the
+bins (stat and syst in quadrature). Figures are written as PDF and PNG, each under a temporary
+name then renamed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import mplhep as hep  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+PT_LABEL = r"$p_{\mathrm{T}}$ (GeV/$c$)"
+COLORS = {"charm": "#1f77b4", "beauty": "#d62728", "hfe": "black", "data": "#2ca02c", "ncq": "#9467bd", "extra": "#ff7f0e"}
+
+
+def use_style() -> None:
+    hep.style.use("ALICE")
+    plt.rcParams.update({
+        "figure.figsize": (7.0, 6.0), "legend.fontsize": 9, "axes.labelsize": 14, "font.size": 12,
+        "xtick.labelsize": 12, "ytick.labelsize": 12, "axes.titlesize": 11, "axes.titlelocation": "left",
+    })
+
+
+def system_label(system: str) -> str:
+    """'pp, √s = 5.02 TeV' or 'Pb–Pb 0–10 %, √s_NN = 5.02 TeV'."""
+    if system.startswith("PbPb"):
+        centrality = system.split("_", 1)[1] if "_" in system else ""
+        return rf"Pb$-$Pb {centrality.replace('-', '$-$')}%, $\sqrt{{s_{{\mathrm{{NN}}}}}}$ = 5.02 TeV, $|\eta|<0.8$"
+    return r"pp, $\sqrt{s}$ = 5.02 TeV, $|\eta|<0.8$"
+
+
+def draw_points(ax, low, high, value, stat, syst=None, label=None, color="black", marker="o", fill=True):
+    """Points with statistical bars (``stat``: (up, down)) and open systematic boxes."""
+    low, high, value = map(np.asarray, (low, high, value))
+    centre = 0.5 * (low + high)
+    ax.errorbar(centre, value, yerr=[np.asarray(stat[1]), np.asarray(stat[0])], fmt=marker, color=color, label=label,
+                markersize=5, mfc=color if fill else "none", capsize=0, linestyle="none", zorder=3)
+    if syst is not None:
+        width = 0.8 * (high - low)
+        for x, w, v, up, down in zip(centre, width, value, syst[0], syst[1]):
+            if np.isfinite(v) and (up > 0 or down > 0):
+                ax.add_patch(Rectangle((x - w / 2, v - down), w, up + down, fill=False, edgecolor=color, linewidth=1.0, zorder=2))
+
+
+def draw_band(ax, low, high, value, up, down, label=None, color="gray", alpha=0.35):
+    """A band over the bins (value +up -down) with its central line."""
+    edges = np.append(low, np.asarray(high)[-1])
+    step = lambda x: np.append(x, np.asarray(x)[-1])  # noqa: E731
+    ax.fill_between(edges, step(np.asarray(value) - down), step(np.asarray(value) + up), step="post", color=color, alpha=alpha,
+                    linewidth=0, label=label)
+    ax.step(edges, step(value), where="post", color=color, linewidth=1.2)
+
+
+def save(fig, stem: str | Path) -> list[Path]:
+    """Write ``stem.pdf`` and ``stem.png`` atomically; close the figure."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for suffix in (".pdf", ".png"):
+        target = stem.with_suffix(suffix)
+        tmp = target.with_name(target.stem + ".part" + suffix)
+        fig.savefig(tmp, dpi=110 if suffix == ".png" else None, metadata={"CreationDate": None} if suffix == ".pdf" else {"Software": None})
+        os.replace(tmp, target)
+        written.append(target)
+    plt.close(fig)
+    return written
