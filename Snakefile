@@ -36,3 +36,5 @@ rule all:
         bootstrap_outputs(),
         systematics_outputs(),
         figure_outputs(),
+        "results/hepdata/submission.tar.gz",
+        "results/summary.md",

@@ -47,12 +47,12 @@ def summarize(replicas: np.ndarray, nominal: np.ndarray) -> dict[str, np.ndarray
         for name, q in PERCENTILES.items():
             out[name] = np.nanpercentile(good, q, axis=0) if len(good) else np.full(good.shape[1], np.nan)
         out["std"] = np.nanstd(good, axis=0, ddof=1)
-        complete = good[:, ~np.any(np.isnan(good), axis=0)] if len(good) else good
-        covariance = np.full((good.shape[1], good.shape[1]), np.nan)
-        columns = np.flatnonzero(~np.any(np.isnan(good), axis=0))
-        if len(good) > 1 and len(columns):
-            covariance[np.ix_(columns, columns)] = np.atleast_2d(np.cov(complete, rowvar=False))
-        out["covariance"] = covariance
+        # pairwise over the replicas that have both bins (a v2 bin can be empty in a replica)
+        if len(good) > 1:
+            covariance = np.ma.cov(np.ma.masked_invalid(good), rowvar=False, ddof=1).filled(np.nan)
+        else:
+            covariance = np.full((good.shape[1], good.shape[1]), np.nan)
+        out["covariance"] = np.atleast_2d(covariance)
         sigma = np.sqrt(np.diag(covariance))
         out["correlation"] = covariance / np.outer(sigma, sigma)
     return out

@@ -99,6 +99,14 @@ def test_malformed_config_fails_before_any_job(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+def csv_columns(path):
+    """{column: values} of a project CSV table (all columns, '#' header lines skipped)."""
+    lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    names = lines[0].split(",")
+    values = np.array([[float(x) for x in line.split(",")] for line in lines[1:]])
+    return {name: values[:, i] for i, name in enumerate(names)}
+
+
 def test_bootstrap_bands_and_covariance(workdir):
     """Every result has its replica band and covariance; no replica failed on the test config."""
     import json
@@ -107,11 +115,11 @@ def test_bootstrap_bands_and_covariance(workdir):
     assert summary["replicas"] == 4 and summary["failed"] == []
     covariance = np.load(workdir / "results/bootstrap/covariance.npz")
     for name in ("pp/btoe_spectrum", "PbPb_0-10/raa_btoe", "PbPb_30-50/btoe_v2_global_fit"):
-        table = np.genfromtxt(workdir / f"results/bootstrap/{name}.csv", delimiter=",", names=True, comments="#")
+        table = csv_columns(workdir / f"results/bootstrap/{name}.csv")
         assert np.all(table["ci95_low"] <= table["ci68_low"]) and np.all(table["ci68_high"] <= table["ci95_high"])
         assert np.all(table["replica_std"] > 0)
         matrix = covariance[f"{name}/covariance"]
-        assert matrix.shape == (len(table), len(table)) and np.allclose(np.sqrt(np.diag(matrix)), table["replica_std"])
+        assert matrix.shape == (len(table["value"]), len(table["value"])) and np.allclose(np.sqrt(np.diag(matrix)), table["replica_std"])
 
 
 def test_more_replicas_reuse_finished_batches(workdir):
@@ -120,6 +128,81 @@ def test_more_replicas_reuse_finished_batches(workdir):
     result = run_snakemake(workdir, "--configfile", "config/test.yaml", "config/more_replicas.yaml", "-n")
     assert result.returncode == 0, result.stderr[-2000:]
     jobs = set(re.findall(r"^(?:local)?rule (\w+):", result.stdout, flags=re.MULTILINE)) - {"all"}
-    assert jobs == {"bootstrap_fit", "bootstrap_measure", "bootstrap_merge"}, jobs
+    downstream = {"combine_systematics", "figure", "hepdata", "summary"}  # they use the merged bands
+    assert {"bootstrap_fit", "bootstrap_measure", "bootstrap_merge"} <= jobs <= {"bootstrap_fit", "bootstrap_measure", "bootstrap_merge"} | downstream, jobs
     batches = re.findall(r"batch=(\d+)", result.stdout)
     assert len(batches) == 4 and set(batches) == {"2"}  # 3 systems measured + 1 fit batch
+
+
+def test_variations_land_in_their_own_directories(workdir):
+    """Each selected variation has its own results/<variation>/ tree; T_AA moves only Pb-Pb R_AA."""
+    from analysis.published import load_table
+
+    for variation in ("shape_power_law", "taa_up", "taa_down", "br_charm_up_beauty_down"):
+        assert (workdir / f"results/{variation}/decomposition/PbPb_0-10/raa_btoe.csv").exists()
+        assert (workdir / f"results/{variation}/flow/PbPb_30-50/btoe_v2_global_fit.csv").exists()
+    nominal = load_table(workdir / "results/nominal/decomposition/PbPb_0-10/raa_ctoe.csv").value
+    up = load_table(workdir / "results/taa_up/decomposition/PbPb_0-10/raa_ctoe.csv").value
+    assert np.all(up < nominal)  # R_AA ~ 1/T_AA
+    pp = [load_table(workdir / f"results/{v}/decomposition/pp/btoe_spectrum.csv").value for v in ("nominal", "taa_up")]
+    assert np.array_equal(*pp)
+    breakdown = (workdir / "results/systematics/breakdown.md").read_text()
+    assert "### PbPb_0-10/raa_btoe" in breakdown and "| taa |" in breakdown
+    table = load_table(workdir / "results/systematics/PbPb_0-10/raa_btoe.csv")
+    assert {"stat", "sys_taa", "sys_spectrum_shape", "sys_decay_tables"} <= set(table.uncertainties)
+    assert table.uncertainties["sys_taa"].kind == "norm" and np.all(table.uncertainties["sys_taa"].up > 0)
+
+
+def test_figures_are_drawn_with_their_content(workdir):
+    """Structural figure test: every figure file exists as a sizeable PNG and PDF, and the
+    figures hold the data sources, axis labels and legends they promise."""
+    import os
+
+    import matplotlib.pyplot as plt
+
+    from analysis.config import load_config
+    from analysis.paper_figures import FIGURES, figure_names, split_name
+
+    config = load_config(workdir / "config/config.yaml", workdir / "config/test.yaml")
+    names = figure_names(config)
+    assert len(names) == 1 + 4 * 3 + 2 * 2  # beauty_fraction, 4 kinds x 3 systems, raa and v2 x 2 Pb-Pb systems
+    for name in names:
+        png = workdir / f"results/figures/{name}.png"
+        assert png.stat().st_size > 20_000 and (workdir / f"results/figures/{name}.pdf").stat().st_size > 5_000, name
+        assert plt.imread(png).shape[0] > 400
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        expected = {"raa_PbPb_0-10": ["ALICE", "STAR", "PHENIX", "this analysis"], "v2_PbPb_30-50": ["ALICE b->e v2", "NCQ"],
+                    "hfe_components_pp": ["c$\\rightarrow$e", "HFE"], "dmeson_fit_pp": ["prompt D$^0$"], "closure_pp": ["truth"]}
+        for name, words in expected.items():
+            kind, system = split_name(name)
+            fig = FIGURES[kind].build(config, system)
+            axes = fig.get_axes()
+            texts = " ".join(t.get_text() for ax in axes if ax.get_legend() for t in ax.get_legend().get_texts())
+            assert all(word in texts for word in words), (name, texts)
+            assert all(ax.get_ylabel() for ax in axes), name
+            assert any("GeV" in ax.get_xlabel() for ax in axes), name
+            plt.close(fig)
+    finally:
+        os.chdir(cwd)
+
+
+def test_hepdata_summary_and_report(workdir, tmp_path):
+    import tarfile
+
+    import yaml
+
+    with tarfile.open(workdir / "results/hepdata/submission.tar.gz") as archive:
+        names = archive.getnames()
+        assert "submission.yaml" in names and len(names) == 1 + 3 + 2 * 8  # pp: 3 observables, Pb-Pb: 8 each
+        table = yaml.safe_load(archive.extractfile([n for n in names if n.startswith("r_aa_(b")][0]))
+    labels = {e["label"] for e in table["dependent_variables"][0]["values"][0]["errors"]}
+    assert {"stat", "sys,taa", "sys,spectrum_shape"} <= labels
+    summary = (workdir / "results/summary.md").read_text()
+    for heading in ("Beauty fraction", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data"):
+        assert heading in summary
+    result = run_snakemake(workdir, "--report", str(tmp_path / "report.html"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = (tmp_path / "report.html").read_text()
+    assert "Closure test in PbPb_0-10" in html and "Beauty fraction f_b of heavy-flavour" in html

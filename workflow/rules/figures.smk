@@ -31,3 +31,35 @@ rule figure:
         runtime=5,
     script:
         "../scripts/draw_figure.py"
+
+
+rule hepdata:
+    """Every result as a HEPData submission (hepdata_lib), uncertainties split per source."""
+    input:
+        systematics_outputs(),
+    output:
+        "results/hepdata/submission.tar.gz",
+    log:
+        "results/logs/hepdata.log",
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/write_hepdata.py"
+
+
+rule summary:
+    """Headline numbers with their uncertainties (results/summary.md)."""
+    input:
+        systematics=systematics_outputs(),
+        batches=expand("results/bootstrap/fits/batch_{batch}.npz", batch=BATCHES),
+        fits=decomposition_outputs() + flow_outputs(),
+    output:
+        report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+    log:
+        "results/logs/summary.log",
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/write_summary.py"
