@@ -130,3 +130,19 @@ def test_response_replicas_follow_mc_statistics(daughter):
     assert np.array_equal(draw_response(nominal, 7, 3).matrix, drawn[3])  # a function of (seed, replica)
     assert np.allclose(drawn.mean(axis=0), nominal.matrix, atol=4 * nominal.matrix_error.max() / np.sqrt(2000))
     assert np.allclose(drawn.std(axis=0) / nominal.matrix_error, 1, atol=0.1)
+
+
+def test_bands_covariance_and_failed_replicas():
+    from analysis.bootstrap_summary import BootstrapError, check_failures, summarize
+
+    rng = np.random.default_rng(2)
+    replicas = rng.normal(1.0, 0.1, (400, 3))
+    replicas[:, 1] = 2 * replicas[:, 0]  # fully correlated bins
+    replicas[5] = np.nan  # a failed replica
+    bands = summarize(replicas, np.array([1.0, 2.0, 1.0]))
+    assert int(bands["n_replicas"]) == 399
+    assert abs(bands["p16"][0] - 0.9) < 0.02 and abs(bands["p84"][0] - 1.1) < 0.02 and bands["p02.5"][0] < bands["p16"][0]
+    assert bands["correlation"][0, 1] == pytest.approx(1.0) and abs(bands["correlation"][0, 2]) < 0.15
+    check_failures(1, 400, 0.01)
+    with pytest.raises(BootstrapError, match="5 of 40 bootstrap replicas failed"):
+        check_failures(5, 40, 0.1)

@@ -40,6 +40,7 @@ rule bootstrap_measure:
     resources:
         mem_mb=measurement_resource("mem_mb"),
         runtime=measurement_resource("runtime", replicas=BOOTSTRAP["batch_size"]),
+        **({"gpu": 1} if BOOTSTRAP["backend"] == "cuda" else {}),  # the cuda backend needs a GPU on the node
     script:
         "../scripts/bootstrap_measure.py"
 
