@@ -151,7 +151,8 @@ def nuclear_modification(config: dict, system: str):
 def elliptic_flow(config: dict, system: str):
     """D-meson v2 fit (left) and v2 of c -> e and b -> e with ALICE b -> e v2 and NCQ (right)."""
     flow = json.loads((RESULTS / "nominal" / "flow" / system / "flow.json").read_text())
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+    fig.subplots_adjust(wspace=0.3)
     d = flow["global_fit"]["points"]["D-meson v2"]
     draw_points(left, d["pt_low"], d["pt_high"], d["data"], (d["error"], d["error"]), label=r"ALICE D-meson $v_2\{\mathrm{SP}\}$ (stat+syst)", color="black")
     left.stairs(d["model"], np.append(d["pt_low"], d["pt_high"][-1]), color=COLORS["charm"], linewidth=1.5, baseline=None, label="fit in " + {"ket": r"$KE_{\mathrm{T}}$", "pt": r"$p_{\mathrm{T}}$"}[flow["v2_variable"]])
@@ -216,9 +217,13 @@ def systematic_breakdown(config: dict, system: str):
         ax.set_xlabel(PT_LABEL)
         ax.set_ylabel("relative uncertainty (%)")
         ax.set_yscale("log")
-    axes[0][0].legend(fontsize=7.5, loc="upper left")
+    entries = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
     fig.suptitle(system_label(system), fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    fig.legend(list(entries.values()), list(entries), loc="center right", fontsize=9, title="source")
     return fig
 
 
