@@ -22,10 +22,11 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.exact_sums import EventBinGroups
-from analysis.replica_weights import poisson_weights
+from analysis.replica_weights import POISSON_TABLE, poisson_weights
 
 SCALE = 2.0**24
 EXACT_LIMIT = 2.0**53
+MAX_WEIGHT = float(POISSON_TABLE.max())
 BLOCK_EVENTS = 8192  # events per weight block: (8192 x replicas) float64 in memory at a time
 
 
@@ -43,11 +44,12 @@ class ReplicaSums:
     def _weights(self, ids: np.ndarray):
         return poisson_weights(self.key, ids, self.first_replica, self.n_replicas, self.xp)
 
-    def _product(self, rows, weights) -> np.ndarray:
-        """rows (k x m, exact integers) @ weights (m x R) as int64, exact."""
+    def _product(self, rows: np.ndarray, weights) -> np.ndarray:
+        """rows (k x m, exact integers) @ weights (m x R) as int64, exact: every partial sum is
+        bounded by sum|rows| x the largest Poisson weight, checked to stay below 2^53."""
         xp = self.xp
+        bound = float(np.abs(rows).sum(axis=1).max()) * MAX_WEIGHT if rows.size else 0.0
         rows = xp.asarray(rows)
-        bound = float(xp.abs(rows).sum(axis=1).max()) * float(weights.max()) if rows.size and weights.size else 0.0
         if bound >= EXACT_LIMIT:
             raise OverflowError(f"replica block sum {bound:.3g} exceeds 2^53: use smaller blocks")
         product = rows @ weights
@@ -61,17 +63,18 @@ class ReplicaSums:
         groups = EventBinGroups(event_ids, bins, self.n_bins)
         n = groups.sums(weight, SCALE)
         s = None if value is None else groups.sums(value if weight is None else weight * value, SCALE)
-        events, column = np.unique(groups.event_of, return_inverse=True)
+        events, column = np.unique(groups.event_of, return_inverse=True)  # groups are event-sorted
         for start in range(0, len(events), BLOCK_EVENTS):
             stop = min(start + BLOCK_EVENTS, len(events))
-            in_block = (column >= start) & (column < stop)
+            in_block = slice(*np.searchsorted(column, [start, stop]))
             weights = self._weights(events[start:stop])
-            for total, values in ((self.n, n), (self.s, s)):
-                if values is None:
-                    continue
-                rows = np.zeros((self.n_bins, stop - start))
-                rows[groups.bin_of[in_block], column[in_block] - start] = values[in_block]
-                total += self._product(rows, weights)
+            present = [(total, values) for total, values in ((self.n, n), (self.s, s)) if values is not None]
+            rows = np.zeros((len(present) * self.n_bins, stop - start))  # n and s rows: one pass over the weights
+            for k, (_, values) in enumerate(present):
+                rows[k * self.n_bins + groups.bin_of[in_block], column[in_block] - start] = values[in_block]
+            product = self._product(rows, weights)
+            for k, (total, _) in enumerate(present):
+                total += product[k * self.n_bins : (k + 1) * self.n_bins]
 
     def add_events(self, event_ids: np.ndarray, values: np.ndarray) -> None:
         """Per-event quantities (shape (n_events, n_event_values)) of every event of a chunk."""

@@ -76,4 +76,6 @@ def poisson_weights(key: np.uint64, ids, first_replica: int, n_replicas: int, xp
     lanes = splitmix64(counters, xp).view(xp.uint16)  # little-endian: lane j = bits 16j..16j+15
     table = xp.asarray(POISSON_TABLE)
     offset = first_replica - first_group * LANES
+    if offset == 0 and lanes.shape[1] == n_replicas:
+        return xp.take(table, lanes)  # contiguous lanes: one gather
     return table[lanes[:, offset : offset + n_replicas]]
