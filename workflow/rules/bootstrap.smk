@@ -37,6 +37,7 @@ rule bootstrap_measure:
         batch=r"\d+",
     log:
         "results/logs/bootstrap_measure/{system}_{batch}.log",
+    threads: 1
     resources:
         mem_mb=measurement_resource("mem_mb"),
         runtime=measurement_resource("runtime", replicas=BOOTSTRAP["batch_size"]),
@@ -63,6 +64,7 @@ rule bootstrap_fit:
         batch=r"\d+",
     log:
         "results/logs/bootstrap_fit/{batch}.log",
+    threads: 1
     resources:
         mem_mb=fit_resource("mem_mb"),
         runtime=fit_resource("runtime", n_fits=BOOTSTRAP["batch_size"] * (2 * len(SYSTEMS))),
@@ -83,6 +85,7 @@ rule bootstrap_merge:
         max_failed_fraction=BOOTSTRAP["max_failed_fraction"],
     log:
         "results/logs/bootstrap_merge.log",
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=5,

@@ -45,6 +45,7 @@ rule electron_yields:
         step_size=config["response"]["step_size"],
     log:
         "results/logs/electron_yields.log",
+    threads: 1
     resources:
         mem_mb=response_resource("mem_mb"),
         runtime=response_resource("runtime", n_species=len(SPECIES)),
@@ -65,6 +66,7 @@ rule response:
         flow=False,
     log:
         "results/logs/response/{species}.log",
+    threads: 1
     resources:
         mem_mb=response_resource("mem_mb"),
         runtime=response_resource("runtime"),
@@ -83,6 +85,7 @@ rule dzero_response:
         pt_max=config["decay_library"]["pt_max"],
     log:
         "results/logs/dzero_response/{species}.log",
+    threads: 1
     resources:
         mem_mb=response_resource("mem_mb"),
         runtime=response_resource("runtime"),
@@ -103,6 +106,7 @@ rule flow_response:
         flow=True,
     log:
         "results/logs/flow_response/{species}.log",
+    threads: 1
     resources:
         mem_mb=response_resource("mem_mb"),
         runtime=response_resource("runtime"),

@@ -44,6 +44,7 @@ rule decompose_pp:
         overrides=lambda wc: variation_overrides(wc.variation),
     log:
         "results/logs/decompose/{variation}/{system}.log",
+    threads: 1
     resources:
         mem_mb=fit_resource("mem_mb"),
         runtime=fit_resource("runtime"),
@@ -67,6 +68,7 @@ rule decompose_pbpb:
         overrides=lambda wc: variation_overrides(wc.variation),
     log:
         "results/logs/decompose/{variation}/{system}.log",
+    threads: 1
     resources:
         mem_mb=fit_resource("mem_mb"),
         runtime=fit_resource("runtime"),

@@ -26,6 +26,7 @@ rule figure:
         figure="|".join(FIGURE_NAMES),
     log:
         "results/logs/figure/{figure}.log",
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
@@ -41,6 +42,7 @@ rule hepdata:
         "results/hepdata/submission.tar.gz",
     log:
         "results/logs/hepdata.log",
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
@@ -58,6 +60,7 @@ rule summary:
         report("results/summary.md", caption="../report/summary.rst", category="Summary"),
     log:
         "results/logs/summary.log",
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=5,

@@ -23,6 +23,7 @@ rule flow_pbpb:
         overrides=lambda wc: variation_overrides(wc.variation),
     log:
         "results/logs/flow/{variation}/{system}.log",
+    threads: 1
     resources:
         mem_mb=fit_resource("mem_mb"),
         runtime=fit_resource("runtime"),

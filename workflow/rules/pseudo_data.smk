@@ -30,6 +30,7 @@ rule truth_model:
         "results/truth/truth.json",
     log:
         "results/logs/truth_model.log",
+    threads: 1
     resources:
         mem_mb=fit_resource("mem_mb"),
         runtime=fit_resource("runtime"),
@@ -47,6 +48,7 @@ rule pseudo_events:
         "results/events/{system}/chunk_{chunk}.root",
     log:
         "results/logs/pseudo_events/{system}_{chunk}.log",
+    threads: 1
     resources:
         mem_mb=pseudo_events_resource("mem_mb"),
         runtime=pseudo_events_resource("runtime"),
@@ -71,6 +73,7 @@ rule measure_hfe_pp:
         system="|".join(map(re.escape, PP_SYSTEMS)),
     log:
         "results/logs/measure_hfe/{system}.log",
+    threads: 1
     resources:
         mem_mb=measurement_resource("mem_mb"),
         runtime=measurement_resource("runtime"),
@@ -89,6 +92,7 @@ rule measure_hfe_pbpb:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     log:
         "results/logs/measure_hfe/{system}.log",
+    threads: 1
     resources:
         mem_mb=measurement_resource("mem_mb"),
         runtime=measurement_resource("runtime"),

@@ -29,6 +29,7 @@ rule combine_systematics:
         sources=lambda wc: {v: config["variations"][v] for v in VARIATIONS},
     log:
         "results/logs/combine_systematics.log",
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
