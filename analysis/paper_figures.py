@@ -35,10 +35,6 @@ def _result(name: str) -> MeasurementTable:
     return load_table(path if path.exists() else result_table(name))
 
 
-def _syst(table: MeasurementTable) -> tuple[np.ndarray, np.ndarray]:
-    return table.syst
-
-
 def _total(table: MeasurementTable) -> tuple[np.ndarray, np.ndarray]:
     s, n, t = table.stat, table.syst, table.quadrature("norm")
     return np.sqrt(s[0] ** 2 + n[0] ** 2 + t[0] ** 2), np.sqrt(s[1] ** 2 + n[1] ** 2 + t[1] ** 2)
@@ -114,7 +110,7 @@ def beauty_fraction(config: dict, system=None):
     colors = ["black", COLORS["charm"], COLORS["beauty"], COLORS["data"], COLORS["extra"]]
     for color, name in zip(colors, config["systems"]):
         t = _result(f"{name}/beauty_fraction")
-        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, _syst(t), label=system_label(name).split(",")[0], color=color)
+        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=system_label(name).split(",")[0], color=color)
     ax.set_xlabel(PT_LABEL)
     ax.set_ylabel(r"$f_b$ = (b$\rightarrow$e) / (c$\rightarrow$e + b$\rightarrow$e)")
     ax.set_ylim(0, 1.05)
@@ -128,7 +124,7 @@ def nuclear_modification(config: dict, system: str):
     for flavour, label, color, marker in (("ctoe", r"c$\rightarrow$e (this analysis)", COLORS["charm"], "o"),
                                           ("btoe", r"b$\rightarrow$e (this analysis)", COLORS["beauty"], "s")):
         t = _result(f"{system}/raa_{flavour}")
-        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, _syst(t), label=label, color=color, marker=marker)
+        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=label, color=color, marker=marker)
     norm = _result(f"{system}/raa_ctoe").quadrature("norm")
     taa = float(np.nanmax(norm[0] / np.abs(_result(f"{system}/raa_ctoe").value))) if np.any(norm[0] > 0) else (
         config["systems"][system]["taa_per_mb"]["error"] / config["systems"][system]["taa_per_mb"]["value"])
@@ -164,7 +160,7 @@ def elliptic_flow(config: dict, system: str):
                                        ("btoe_v2_global_fit", r"b$\rightarrow$e (global fit)", COLORS["beauty"], "s"),
                                        ("btoe_v2_bin_by_bin", r"b$\rightarrow$e (bin by bin)", COLORS["extra"], "D")):
         t = _result(f"{system}/{name}")
-        draw_points(right, t.pt_low, t.pt_high, t.value, t.stat, _syst(t), label=label, color=color, marker=marker, fill=name != "btoe_v2_bin_by_bin")
+        draw_points(right, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=label, color=color, marker=marker, fill=name != "btoe_v2_bin_by_bin")
     ncq = load_table(result_table(f"{system}/btoe_v2_ncq"))
     draw_band(right, ncq.pt_low, ncq.pt_high, ncq.value, ncq.stat[0], ncq.stat[1], label=r"b$\rightarrow$e, NCQ-scaled D $v_2$", color=COLORS["ncq"], alpha=0.25)
     for spec in config["flow"]["comparisons"].get(system, []):

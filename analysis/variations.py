@@ -28,7 +28,7 @@ def _set_dotted(config: dict, key: str, value, where: str) -> None:
         if not isinstance(node, dict) or part not in node:
             raise ConfigError(f"{where}: '{key}' does not name a config key ('{part}' not found)")
         node = node[part]
-    if not isinstance(node, dict) or (last not in node and not isinstance(node, dict)):
+    if not isinstance(node, dict):
         raise ConfigError(f"{where}: '{key}' does not name a config key")
     node[last] = copy.deepcopy(value)
 
