@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.decomposition import FitOutcome
-from analysis.published import MeasurementTable, load_table, write_result
+from analysis.published import MeasurementTable, load_comparison, load_table, write_result
 from analysis.system_decomposition import (
     compatibility,
     electron_results,
@@ -81,7 +81,7 @@ def decompose_system(system: str, config: dict, hfe_path: str, response_paths: l
         comparisons = []
         fit_low, fit_high = config["decomposition"]["hfe_fit_range"]
         for spec in config["decomposition"]["comparisons"].get(system, []):
-            table = load_table(spec["table"], **({"unsigned_minus": tuple(spec["unsigned_minus"])} if "unsigned_minus" in spec else {}))
+            table = load_comparison(spec)
             b_low, b_high = comparison_bins(table, charm.electron_edges)
             inside = (b_low >= fit_low - 1e-9) & (b_high <= fit_high + 1e-9)
             if not inside.any():

@@ -25,7 +25,7 @@ from analysis.decomposition import Dataset, global_fit, propagate
 from analysis.decomposition_output import outcome_from_summary
 from analysis.fitting import bin_average
 from analysis.flow import beauty_v2_bin_by_bin, deviation, electron_v2, ncq_scaled_v2, transverse_kinetic_energy
-from analysis.published import MeasurementTable, load_table, write_result
+from analysis.published import MeasurementTable, load_comparison, load_table, write_result
 from analysis.response import ResponseMatrix
 from analysis.shapes import FORMS, Curve
 from analysis.species import SPECIES
@@ -154,7 +154,7 @@ def flow_of_system(
         }
     comparisons = []
     for item in settings["comparisons"].get(system, []):
-        table = load_table(item["table"], **({"unsigned_minus": tuple(item["unsigned_minus"])} if "unsigned_minus" in item else {}))
+        table = load_comparison(item)
         table = _v2_table_in_range(table, *item.get("pt_range", [0.0, np.inf]))
         compare_flow = FlowModel(charm, beauty, fit.parameters, electrons, flows, table.pt_low, table.pt_high)
         if item["quantity"] == "btoe_v2":

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from analysis.plotting import COLORS, PT_LABEL, draw_band, draw_points, system_label, use_style
-from analysis.published import MeasurementTable, load_table
+from analysis.published import MeasurementTable, load_comparison, load_table
 from analysis.result_paths import RESULTS, result_table, systematics_table
 
 
@@ -132,7 +132,7 @@ def nuclear_modification(config: dict, system: str):
     markers = iter(["D", "^", "v", "P", "X", "*"])
     colors = iter(["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"])
     for spec in config["decomposition"]["comparisons"].get(system, []):
-        table = load_table(spec["table"], **({"unsigned_minus": tuple(spec["unsigned_minus"])} if "unsigned_minus" in spec else {}))
+        table = load_comparison(spec)
         draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color=next(colors), marker=next(markers), fill=False)
     ax.axhline(1, color="gray", linewidth=0.8, linestyle=":")
     ax.set_xlabel(PT_LABEL)
@@ -166,7 +166,7 @@ def elliptic_flow(config: dict, system: str):
     for spec in config["flow"]["comparisons"].get(system, []):
         if spec["quantity"] != "btoe_v2":
             continue
-        table = load_table(spec["table"], **({"unsigned_minus": tuple(spec["unsigned_minus"])} if "unsigned_minus" in spec else {}))
+        table = load_comparison(spec)
         draw_points(right, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color="black", marker="^", fill=False)
     right.axhline(0, color="gray", linewidth=0.8, linestyle=":")
     right.set_xlabel(PT_LABEL)

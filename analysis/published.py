@@ -350,6 +350,11 @@ def load_table(path: str | Path, **options) -> MeasurementTable:
     raise TableError(f"{path}: unknown table format '{suffix}' (expected .csv or HEPData .yaml)")
 
 
+def load_comparison(spec: dict) -> MeasurementTable:
+    """The table of a configured comparison (``table`` path, optional ``unsigned_minus``)."""
+    return load_table(spec["table"], **({"unsigned_minus": tuple(spec["unsigned_minus"])} if "unsigned_minus" in spec else {}))
+
+
 def write_table_csv(path: str | Path, header: dict[str, str], pt_low, pt_high, value, stat) -> None:
     """Write a table in the project's CSV format (``#`` provenance lines, then pT bins, value
     and symmetric statistical uncertainty), readable by :func:`load_csv_table`. Atomic."""
