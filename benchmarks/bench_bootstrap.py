@@ -14,7 +14,7 @@ weight x cos 2(phi - Psi) over events with Poisson(1.5) electrons, for R replica
   per-bin sums on the same aggregated arrays (N_b only: one sample of 14 rows).
 Peak memory: tracemalloc peak during the accumulation, above the inputs.
 
-Usage: python benchmarks/bench_bootstrap.py [--quick]
+Usage: python benchmarks/bench_bootstrap.py [--quick] [--gpu-only]
 """
 
 from __future__ import annotations
@@ -120,16 +120,32 @@ def main(quick: bool) -> None:
         print(f"{size:>12,}{r:>10}{t:>10.2f}{1e9 * t / (size * r):>22.2f}{m:>10.0f}")
 
     if cuda_available():
-        cupy = array_module("cuda")
-        print("\n== GPU (cupy) ==")
-        event, bins, weight, value = make_events(n_events)
-        ours(event[:1000], bins[:1000], weight[:1000], value[:1000], replicas, cupy)  # warm-up (kernels)
-        t_gpu, _, gpu = timed(ours, event, bins, weight, value, replicas, cupy)
-        t_cpu, _, cpu = timed(ours, event, bins, weight, value, replicas)
-        print(f"cpu {t_cpu:.2f} s, cuda {t_gpu:.2f} s: {t_cpu / t_gpu:.1f}x; identical: {np.array_equal(cpu, gpu)}")
+        gpu_comparison(quick)
     else:
         print("\nGPU: skipped (no cupy or no CUDA device)")
 
 
+def gpu_comparison(quick: bool) -> None:
+    """CPU (numpy) and GPU (cupy) accumulation of the same replicas, side by side."""
+    cupy = array_module("cuda")
+    name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    print(f"\n== GPU (cupy {cupy.__version__}, {name}) against CPU (numpy), same inputs ==")
+    print(f"{'events':>12}{'replicas':>10}{'cpu [s]':>10}{'cuda [s]':>10}{'speed-up':>10}{'identical':>11}")
+    event, bins, weight, value = make_events(20_000)
+    ours(event, bins, weight, value, 10, cupy)  # warm-up: kernel compilation
+    sizes = [(2 * 10**5, 200)] if quick else [(10**6, 200), (10**6, 1000), (10**7, 200)]
+    for size, r in sizes:
+        event, bins, weight, value = make_events(size, seed=2)
+        t_gpu, _, gpu = timed(ours, event, bins, weight, value, r, cupy)
+        t_cpu, _, cpu = timed(ours, event, bins, weight, value, r)
+        print(f"{size:>12,}{r:>10}{t_cpu:>10.2f}{t_gpu:>10.2f}{t_cpu / t_gpu:>9.1f}x{str(np.array_equal(cpu, gpu)):>11}")
+
 if __name__ == "__main__":
-    main("--quick" in sys.argv)
+    if "--gpu-only" in sys.argv:  # the device machine: only the CPU/GPU comparison
+        print(f"machine: {platform.node()} {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
+        if cuda_available():
+            gpu_comparison("--quick" in sys.argv)
+        else:
+            print("GPU: skipped (no cupy or no CUDA device)")
+    else:
+        main("--quick" in sys.argv)
