@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis.decay_generator import DecayKinematics, generate_decays, pythia_version
+from analysis.decay_generator import DecayKinematics, generate_decays, library_decayers, pythia_version
+from analysis.forced_decays import ForcedDecays
 from analysis.decay_ntuple import write_decay_file
 from analysis.seeds import deterministic_uuid, derive_seed, pythia_seed
 from analysis.species import species_by_name
@@ -18,10 +19,13 @@ def write_decay_chunk(
     global_seed: int,
     kinematics: DecayKinematics = DecayKinematics(),
     parents_per_event: int = 200,
+    forcing: ForcedDecays = ForcedDecays(),
 ) -> dict:
-    """Generate chunk ``chunk`` of ``species_name`` and write it to ``path``; return provenance."""
+    """Generate chunk ``chunk`` of ``species_name`` and write it to ``path``; return provenance
+    (including the parent groups with their weights and the factors of the forced decays)."""
     species = species_by_name(species_name)
-    decays = generate_decays(species, n_parents, global_seed, chunk, kinematics, parents_per_event)
+    decayers = library_decayers(species, pythia_seed(global_seed, species.name, chunk), forcing)
+    decays = generate_decays(species, n_parents, global_seed, chunk, kinematics, parents_per_event, decayers)
     provenance = {
         "species": species.name,
         "pdg": species.pdg,
@@ -33,6 +37,12 @@ def write_decay_chunk(
         "pythia_version": pythia_version(),
         "parents_per_event": int(parents_per_event),
         "kinematics": {"pt_max": kinematics.pt_max, "y_max": kinematics.y_max},
+        "forced_decays": forcing.as_dict(),
+        "parent_groups": [
+            {"group": g.group, "share": g.share, "branching": {str(k): v for k, v in sorted(g.branching.items())}}
+            for g in decayers.groups
+        ],
+        "forced_factors": {str(k): v for k, v in sorted(decayers.forced_factors.items())},
     }
     write_decay_file(path, decays, provenance, uuid=deterministic_uuid(global_seed, species.name, chunk))
     return provenance

@@ -7,13 +7,17 @@ Branches (one entry per parent hadron):
 ``parent_pt``      float32   parent transverse momentum, GeV/c
 ``parent_y``       float32   parent rapidity
 ``parent_phi``     float32   parent azimuth, rad in [-pi, pi)
-``parent_weight``  float64   branching-ratio weight (1: no channel forced)
+``parent_weight``  float64   weight of the parent's decay: branching fraction of its channel group
+                            over the group's sampling share (1: nothing forced;
+                            :mod:`analysis.forced_decays`); a non-prompt D0 counts with it
 ``nelectron``      int32     number of stored electrons (counter of the jagged branches)
 ``electron_pt``    float32[] electron pT, GeV/c
 ``electron_eta``   float32[] electron pseudorapidity
 ``electron_phi``   float32[] electron azimuth, rad
 ``electron_charge`` int8[]   +1 (e+) or -1 (e-)
 ``electron_origin`` int8[]   :class:`analysis.electron_origin.ElectronOrigin`
+``electron_weight`` float64[] parent weight x factors of the forced decays below the parent on
+                            the electron's chain; electrons count with it, parents once
 ``ndzero``         int32     number of non-prompt D0 (beauty parents only)
 ``dzero_pt``       float32[] non-prompt D0 / anti-D0 pT, GeV/c
 ``dzero_y``        float32[] non-prompt D0 / anti-D0 rapidity
@@ -41,7 +45,7 @@ from analysis.errors import NtupleError
 TREE_NAME = "decays"
 PROVENANCE_KEY = "provenance"
 PARENT_BRANCHES = ("parent_pdg", "parent_pt", "parent_y", "parent_phi", "parent_weight")
-ELECTRON_BRANCHES = ("electron_pt", "electron_eta", "electron_phi", "electron_charge", "electron_origin")
+ELECTRON_BRANCHES = ("electron_pt", "electron_eta", "electron_phi", "electron_charge", "electron_origin", "electron_weight")
 DZERO_BRANCHES = ("dzero_pt", "dzero_y")
 
 
@@ -59,6 +63,7 @@ def _tree_columns(decays: ak.Array) -> dict:
                 "phi": ak.values_astype(decays.electron.phi, np.float32),
                 "charge": ak.values_astype(decays.electron.charge, np.int8),
                 "origin": ak.values_astype(decays.electron.origin, np.int8),
+                "weight": ak.values_astype(decays.electron.weight, np.float64),
             }
         ),
         "dzero": ak.zip(

@@ -9,7 +9,9 @@ orientations and boosts.
 
 Only parents with at least one electron are kept in memory, together with the total number of
 parents: a uniform draw over all parents that falls beyond the kept ones is a decay without
-electrons (the parents of a library chunk are independent and identically distributed).
+electrons (the parents of a library chunk are independent and identically distributed). Each
+electron of the drawn decay is kept with a probability proportional to its weight (forced
+decays, :mod:`analysis.forced_decays`), so the electrons per hadron follow the weighted library.
 """
 
 from __future__ import annotations
@@ -40,16 +42,18 @@ class RestFrameDecays:
     charge: np.ndarray  # (n_electrons,)
     origin: np.ndarray  # (n_electrons,) EventElectronOrigin codes
     library_origin: np.ndarray  # (n_electrons,) ElectronOrigin codes of the decay library
+    weight: np.ndarray  # (n_electrons,) electron weights of the decay library
 
     @classmethod
     def from_library(cls, species: str, paths: Sequence[str | Path], step_size: int = 200_000) -> "RestFrameDecays":
         hadron = species_by_name(species)
-        branches = ["parent_pt", "parent_y", "parent_phi", "electron_pt", "electron_eta", "electron_phi", "electron_charge", "electron_origin"]
-        n_parents, counts, momenta, charges, origins, library_origins = 0, [], [], [], [], []
+        electron_branches = ["electron_pt", "electron_eta", "electron_phi", "electron_charge", "electron_origin", "electron_weight"]
+        branches = ["parent_pt", "parent_y", "parent_phi", *electron_branches]
+        n_parents, counts, momenta, charges, origins, library_origins, weights = 0, [], [], [], [], [], []
         for batch in iterate_decays(paths, branches, step_size):
             n_parents += len(batch)
             keep = batch.electron_origin != int(ElectronOrigin.CHARMONIUM)  # J/psi electrons are not HFE
-            electrons = batch[["electron_pt", "electron_eta", "electron_phi", "electron_charge", "electron_origin"]][keep]
+            electrons = batch[electron_branches][keep]
             with_electrons = ak.num(electrons.electron_pt) > 0
             electrons, parents = electrons[with_electrons], batch[with_electrons]
             n = ak.to_numpy(ak.num(electrons.electron_pt))
@@ -66,6 +70,7 @@ class RestFrameDecays:
             library_origin = ak.to_numpy(ak.flatten(electrons.electron_origin))
             origins.append(event_origin(hadron.flavour, library_origin))
             library_origins.append(library_origin)
+            weights.append(ak.to_numpy(ak.flatten(electrons.electron_weight)))
         counts = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
         return cls(
             species=species,
@@ -75,12 +80,20 @@ class RestFrameDecays:
             charge=np.concatenate(charges) if charges else np.zeros(0, dtype=np.int8),
             origin=np.concatenate(origins) if origins else np.zeros(0, dtype=np.int8),
             library_origin=np.concatenate(library_origins) if library_origins else np.zeros(0, dtype=np.int8),
+            weight=np.concatenate(weights) if weights else np.zeros(0),
         )
+
+    def max_weight(self, origin_factor) -> float:
+        """Largest electron weight x ``origin_factor[library origin]`` (0 without electrons)."""
+        if len(self.weight) == 0:
+            return 0.0
+        return float(np.max(self.weight * np.asarray(origin_factor, dtype=float)[self.library_origin]))
 
     def decay(self, rng: np.random.Generator, parent_momenta: np.ndarray, keep_probability=None) -> dict:
         """Electrons of hadrons with lab momenta ``parent_momenta`` (n, 4): returns lab
-        four-momenta, charge, origin and the index of the hadron of each electron.
-        ``keep_probability[library origin]`` thins the electrons (branching-ratio rescaling)."""
+        four-momenta, charge, origin and the index of the hadron of each electron. An electron
+        is kept with probability weight x ``keep_probability[library origin]`` (default 1; the
+        caller makes it at most 1, see :meth:`max_weight`)."""
         n_with = len(self.offsets) - 1
         picks = rng.integers(0, self.n_parents, len(parent_momenta))
         rotations = random_rotations(rng, len(parent_momenta))
@@ -92,9 +105,11 @@ class RestFrameDecays:
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         electron = starts + within
         owner = np.repeat(hadron_index, counts)
+        probability = self.weight[electron]
         if keep_probability is not None:
-            kept = rng.random(len(electron)) < np.asarray(keep_probability)[self.library_origin[electron]]
-            electron, owner = electron[kept], owner[kept]
+            probability = probability * np.asarray(keep_probability)[self.library_origin[electron]]
+        kept = rng.random(len(electron)) < probability
+        electron, owner = electron[kept], owner[kept]
         rest = self.momenta[electron]
         rotated = np.concatenate([np.einsum("nij,nj->ni", rotations[owner], rest[:, :3]), rest[:, 3:]], axis=1)
         lab = boost(rotated, velocity(parent_momenta[owner]))

@@ -45,21 +45,20 @@ def load_pdg_table(path: str | Path = PDG_TABLE) -> dict:
 def measure_electron_yields(paths: Sequence[str | Path], step_size: int | str = 200_000) -> dict:
     """Electrons per parent, per origin, over full phase space (no acceptance cut).
 
-    Returns ``{"n_parents": sum of parent weights, "yield": {origin: value},
-    "error": {origin: binomial-like MC error}}`` with origins named as in
-    :class:`ElectronOrigin`.
+    Returns ``{"n_parents": number of parents, "yield": {origin: value},
+    "error": {origin: MC error from the spread of the per-parent sums}}`` with origins named as
+    in :class:`ElectronOrigin`. Electrons count with their weights (forced decays).
     """
-    n_parents = 0.0
+    n_parents = 0
     sum_w = np.zeros(len(ElectronOrigin))
     sum_w2 = np.zeros(len(ElectronOrigin))
-    for batch in iterate_decays(paths, ["parent_weight", "electron_origin"], step_size):
-        weight = ak.to_numpy(batch.parent_weight)
-        n_parents += weight.sum()
+    for batch in iterate_decays(paths, ["electron_weight", "electron_origin"], step_size):
+        n_parents += len(batch)
         origins = batch.electron_origin
         for origin in ElectronOrigin:
-            per_parent = ak.to_numpy(ak.sum(origins == int(origin), axis=1))
-            sum_w[origin] += np.sum(weight * per_parent)
-            sum_w2[origin] += np.sum((weight * per_parent) ** 2)
+            per_parent = ak.to_numpy(ak.sum(batch.electron_weight * (origins == int(origin)), axis=1))
+            sum_w[origin] += np.sum(per_parent)
+            sum_w2[origin] += np.sum(per_parent**2)
     if n_parents <= 0:
         raise ValueError(f"no parents in {list(map(str, paths))}")
     return {

@@ -74,17 +74,18 @@ def reweight_decays(
     eta_max: float = 0.8,
     step_size: int | str = 200_000,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Electron dN/dpT deta per bin and its MC error from per-parent weights f(pT)/g(pT)."""
+    """Electron dN/dpT deta per bin and its MC error from per-parent weights f(pT)/g(pT), each
+    electron counted with its library weight (forced decays), each parent once."""
     pt_max, y_max = library_kinematics(paths)
     n_parents = 0.0
     sum_w = np.zeros(len(electron_edges) - 1)
     sum_w2 = np.zeros_like(sum_w)
     origin_weight = np.asarray(origin_weight, dtype=float)
     for batch in iterate_decays(paths, PARENT_BRANCHES + ELECTRON_BRANCHES, step_size):
-        n_parents += float(np.sum(ak.to_numpy(batch.parent_weight)))
-        parent_w = ak.to_numpy(batch.parent_weight) * parent_dndptdy(ak.to_numpy(batch.parent_pt).astype(float))
+        n_parents += len(batch)
+        parent_w = parent_dndptdy(ak.to_numpy(batch.parent_pt).astype(float))
         accepted = abs(batch.electron_eta) < eta_max
-        w = ak.broadcast_arrays(parent_w, batch.electron_pt)[0][accepted]
+        w = ak.broadcast_arrays(parent_w, batch.electron_pt)[0][accepted] * batch.electron_weight[accepted]
         w = ak.to_numpy(ak.flatten(w)) * origin_weight[ak.to_numpy(ak.flatten(batch.electron_origin[accepted]))]
         pt = ak.to_numpy(ak.flatten(batch.electron_pt[accepted]))
         sum_w += np.histogram(pt, bins=electron_edges, weights=w)[0]

@@ -100,9 +100,10 @@ def generate_block(setup: SystemSetup, global_seed: int, block: int, n_events: i
 
     parts = []
     for species, spectrum in setup.spectra.items():
-        # branching-ratio rescaling: hadrons x max factor, electrons kept with factor / max factor
+        # branching-ratio rescaling and library weights: hadrons x the largest electron weight
+        # (if above 1), electrons kept with weight x factor / that boost
         factors = np.asarray(setup.scale_factors[species], dtype=float)
-        boost_factor = max(factors.max(), 1.0)
+        boost_factor = max(setup.decays[species].max_weight(factors), 1.0)
         mean = boost_factor * 2.0 * 2.0 * setup.y_max * spectrum.total  # particles + antiparticles, |y| < y_max
         counts = rng.poisson(mean, n_events)
         owner_event = np.repeat(np.arange(n_events), counts)

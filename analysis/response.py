@@ -49,7 +49,7 @@ class ResponseMatrix:
     matrix_error: np.ndarray  # MC statistical error of ``matrix``
     daughter_edges: np.ndarray  # daughter pT bin edges, GeV/c
     parent_edges: np.ndarray  # parent pT bin edges, GeV/c
-    parents_per_bin: np.ndarray  # generated parents (sum of parent weights) per parent bin
+    parents_per_bin: np.ndarray  # generated parents per parent bin (each counts once)
     parent_y_max: float  # parents generated flat in |y| < parent_y_max
     daughter_acceptance: float  # |eta| (electrons) or |y| (D0) below this value
     daughter: str = "electron"
@@ -85,12 +85,41 @@ class ResponseMatrix:
             )
 
 
-FIXED_POINT = 2.0**32  # flow weights are rounded to multiples of 2^-32: exact, order-free sums
-# daughter -> (pT branch, acceptance branch, origin branch or None)
+FIXED_POINT = 2.0**32  # daughter weights are rounded to multiples of 2^-32: exact, order-free sums
+SPLIT = 2.0**16  # a weight in quanta is split as high * 2^16 + low for exact sums of squares
+# daughter -> (pT branch, acceptance branch, origin branch or None, weight branch)
 DAUGHTER_BRANCHES = {
-    "electron": ("electron_pt", "electron_eta", "electron_origin"),
-    "dzero": ("dzero_pt", "dzero_y", None),
+    "electron": ("electron_pt", "electron_eta", "electron_origin", "electron_weight"),
+    "dzero": ("dzero_pt", "dzero_y", None, "parent_weight"),  # a D0 carries its parent's weight
 }
+
+
+class ExactWeightedHistogram:
+    """Sums of weights and of squared weights per cell of a ``numpy.histogramdd`` binning that
+    are exact and therefore independent of the order and grouping of the entries.
+
+    Each weight is rounded to q = rint(w * 2^32) quanta (an integer held in float64); the sum of
+    q and, with q = h * 2^16 + l, the sums of h^2, h*l and l^2 are integer-valued and exact in
+    float64 (below 2^53) for weights up to 2^4 and up to 2^13 entries per cell.
+    """
+
+    def __init__(self, bins: tuple):
+        self.bins = bins
+        shape = tuple(len(edges) - 1 for edges in bins)
+        self.sums = {name: np.zeros(shape) for name in ("q", "hh", "hl", "ll")}
+
+    def fill(self, sample: tuple, weight: np.ndarray) -> None:
+        quanta = np.rint(np.asarray(weight, dtype=np.float64) * FIXED_POINT)
+        high, low = np.divmod(quanta, SPLIT)
+        for name, values in (("q", quanta), ("hh", high * high), ("hl", high * low), ("ll", low * low)):
+            self.sums[name] += np.histogramdd(sample, bins=self.bins, weights=values)[0]
+
+    def sum_w(self) -> np.ndarray:
+        return self.sums["q"] / FIXED_POINT
+
+    def sum_w2(self) -> np.ndarray:
+        s = self.sums
+        return (s["hh"] * SPLIT**2 + 2.0 * s["hl"] * SPLIT + s["ll"]) / FIXED_POINT**2
 
 
 def build_response(
@@ -111,36 +140,34 @@ def build_response(
     ``flow=True`` weights every electron by cos 2(phi_e - phi_parent) (rounded to multiples of
     2^-32 so that the sums stay exact): the flow response C of :mod:`analysis.flow`.
     """
-    pt_branch, acceptance_branch, origin_branch = DAUGHTER_BRANCHES[daughter]
+    pt_branch, acceptance_branch, origin_branch, weight_branch = DAUGHTER_BRANCHES[daughter]
     pt_max, y_max = library_kinematics(paths)
     origin_weight = np.asarray(origin_weight, dtype=float)
     if parent_edges[-1] > pt_max + 1e-9:
         raise ValueError(f"parent binning reaches {parent_edges[-1]} GeV/c beyond the generated pt_max = {pt_max}")
-    # Sums of parent weights per (origin, daughter bin, parent bin). With unit parent weights
-    # these are exact integers, so the result does not depend on step_size or file order.
+    # Every parent counts once; its daughters count with their weights (branching-ratio weights
+    # of forced decays, analysis.forced_decays), summed exactly per (origin, daughter bin,
+    # parent bin), so the result does not depend on step_size or file order.
     n_origins = len(origin_weight)
-    shape = (n_origins, len(daughter_edges) - 1, len(parent_edges) - 1)
-    sum_w, sum_w2 = np.zeros(shape), np.zeros(shape)
+    histogram = ExactWeightedHistogram((np.arange(n_origins + 1) - 0.5, daughter_edges, parent_edges))
     parents = np.zeros(len(parent_edges) - 1)
-    bins = (np.arange(n_origins + 1) - 0.5, daughter_edges, parent_edges)
-    branches = [b for b in ("parent_pt", "parent_weight", pt_branch, acceptance_branch, origin_branch) if b]
+    branches = list(dict.fromkeys(b for b in ("parent_pt", pt_branch, acceptance_branch, origin_branch, weight_branch) if b))
     if flow:
         branches += ["parent_phi", "electron_phi"]
     for batch in iterate_decays(paths, branches, step_size):
-        parents += np.histogram(ak.to_numpy(batch.parent_pt), bins=parent_edges, weights=ak.to_numpy(batch.parent_weight))[0]
+        parents += np.histogram(ak.to_numpy(batch.parent_pt), bins=parent_edges)[0]
         daughter_pt = batch[pt_branch]
         accepted = abs(batch[acceptance_branch]) < acceptance
         parent_pt = ak.broadcast_arrays(batch.parent_pt, daughter_pt)[0][accepted]
-        weight = ak.to_numpy(ak.flatten(ak.broadcast_arrays(batch.parent_weight, daughter_pt)[0][accepted]))
+        weight = ak.to_numpy(ak.flatten(ak.broadcast_arrays(batch[weight_branch], daughter_pt)[0][accepted]))
         if flow:
             parent_phi = ak.broadcast_arrays(batch.parent_phi, daughter_pt)[0][accepted]
             delta = ak.to_numpy(ak.flatten(batch.electron_phi[accepted])).astype(float) - ak.to_numpy(ak.flatten(parent_phi))
-            weight = weight * np.rint(np.cos(2.0 * delta) * FIXED_POINT) / FIXED_POINT
+            weight = weight * np.cos(2.0 * delta)
         pt = ak.to_numpy(ak.flatten(daughter_pt[accepted]))
         origin = ak.to_numpy(ak.flatten(batch[origin_branch][accepted])) if origin_branch else np.zeros(len(pt))
-        sample = (origin, pt, ak.to_numpy(ak.flatten(parent_pt)))
-        sum_w += np.histogramdd(sample, bins=bins, weights=weight)[0]
-        sum_w2 += np.histogramdd(sample, bins=bins, weights=weight * weight)[0]
+        histogram.fill((origin, pt, ak.to_numpy(ak.flatten(parent_pt))), weight)
+    sum_w, sum_w2 = histogram.sum_w(), histogram.sum_w2()
     weighted = np.tensordot(origin_weight, sum_w, axes=1)
     weighted_w2 = np.tensordot(origin_weight**2, sum_w2, axes=1)
     with np.errstate(invalid="ignore", divide="ignore"):

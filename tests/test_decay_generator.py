@@ -9,6 +9,7 @@ import pytest
 from analysis import pdg_codes
 from analysis.decay_generator import generate_decays, heavy_flavour_electrons, make_decayer
 from analysis.electron_origin import ElectronOrigin
+from analysis.forced_decays import ForcedDecays
 from analysis.species import SPECIES
 
 
@@ -24,8 +25,9 @@ def pythia_table_electron_fraction(pythia, pdg: int, product: int) -> float:
 
 
 def electrons_per_parent(decays: ak.Array, origin: ElectronOrigin) -> tuple[float, float]:
-    n = int(ak.sum(decays.electron.origin == int(origin)))
-    return n / len(decays), np.sqrt(n) / len(decays)
+    """Weighted electrons of ``origin`` per parent and its MC error (spread of per-parent sums)."""
+    per_parent = ak.to_numpy(ak.sum(decays.electron.weight * (decays.electron.origin == int(origin)), axis=1))
+    return per_parent.sum() / len(decays), np.sqrt(np.sum(per_parent**2)) / len(decays)
 
 
 @pytest.mark.parametrize("name", ["D0", "Dplus", "Lc"])
@@ -65,7 +67,7 @@ def test_dalitz_and_conversion_electrons_are_not_counted():
         visited: set[int] = set()
         found = []
         for slot in range(1, 51):
-            found += [p.index() for p, _ in heavy_flavour_electrons(event, slot, False, visited)]
+            found += [p.index() for p, _, _ in heavy_flavour_electrons(event, slot, False, visited)]
         for i in range(event.size()):
             particle = event[i]
             if particle.idAbs() != 11 or not particle.isFinal():
@@ -119,7 +121,8 @@ def test_electron_charge_follows_the_parent_quark():
     direct = bplus.electron.origin == int(ElectronOrigin.DIRECT)
     cascade = bplus.electron.origin == int(ElectronOrigin.VIA_CHARM)
     assert ak.all(same[direct])
-    opposite_fraction = 1 - ak.mean(same[cascade])
+    weight = bplus.electron.weight[cascade]
+    opposite_fraction = 1 - ak.sum(weight * same[cascade]) / ak.sum(weight)
     assert 0.7 < opposite_fraction < 0.95, opposite_fraction
 
 
@@ -130,7 +133,10 @@ def test_parent_kinematics_are_flat_and_conjugates_balanced():
     counts = np.histogram(pt, bins=4, range=(0, 40))[0]
     assert np.all(np.abs(counts - 5000) < 4 * np.sqrt(5000))
     assert abs(np.mean(np.sign(ak.to_numpy(decays.pdg)))) < 4 / np.sqrt(20_000)
-    assert ak.all(decays.weight == 1.0)
+    # Lambda_c+ has only electron channels among its forced ones: one parent group, weight B_e
+    expected = pythia_table_electron_fraction(make_decayer(1), 4122, 11)
+    assert np.allclose(ak.to_numpy(decays.weight), expected, rtol=1e-12)
+    assert ak.all(ak.num(decays.electron) == 1) and ak.all(decays.electron.weight == decays.weight)
 
 
 def test_same_seed_same_decays_other_chunk_other_decays():
@@ -140,3 +146,58 @@ def test_same_seed_same_decays_other_chunk_other_decays():
     other = generate_decays(species, 2_000, global_seed=1, chunk=4)
     assert ak.to_list(first) == ak.to_list(again)
     assert not np.array_equal(ak.to_numpy(first.pt), ak.to_numpy(other.pt))
+
+
+def _yields_and_spectrum(decays: ak.Array) -> dict:
+    """Per-origin electrons per parent, electron pT spectrum (4 bins) and non-prompt D0 per
+    parent, each with its MC error from the spread of the per-parent sums."""
+    n = len(decays)
+    out = {}
+    for origin in (ElectronOrigin.DIRECT, ElectronOrigin.VIA_CHARM, ElectronOrigin.VIA_TAU):
+        out[origin.name] = electrons_per_parent(decays, origin)
+    hf = decays.electron[decays.electron.origin < int(ElectronOrigin.CHARMONIUM)]
+    for low, high in ((0, 1), (1, 2), (2, 5), (5, 40)):
+        inside = (hf.pt >= low) & (hf.pt < high)
+        per_parent = ak.to_numpy(ak.sum(hf.weight * inside, axis=1))
+        out[f"pt {low}-{high}"] = (per_parent.sum() / n, np.sqrt(np.sum(per_parent**2)) / n)
+    d0 = ak.to_numpy(ak.num(decays.dzero) * decays.weight)
+    out["D0"] = (d0.sum() / n, np.sqrt(np.sum(d0**2)) / n)
+    return out
+
+
+@pytest.mark.parametrize("name", ["Ds", "Bs", "Bplus"])
+def test_forced_decays_reproduce_the_unforced_library(name):
+    """Forced, stratified decays with their weights give the same electron yields per origin,
+    the same electron pT spectrum and the same non-prompt D0 yield as decaying every parent
+    through all its channels (independent samples: pulls within 4 sigma, chi2 sane). Ds and Bs
+    exercise the tau channels (Ds -> tau nu below the parent, scaled by daughter_tau_scale)."""
+    species = SPECIES[name]
+    forced = _yields_and_spectrum(generate_decays(species, 30_000, global_seed=4, chunk=0))
+    unforced = _yields_and_spectrum(generate_decays(species, 30_000, global_seed=4, chunk=1, forcing=ForcedDecays(enabled=False)))
+    pulls = {
+        key: (forced[key][0] - unforced[key][0]) / np.hypot(forced[key][1], unforced[key][1])
+        for key in forced
+        if unforced[key][0] > 0
+    }
+    assert all(abs(p) < 4 for p in pulls.values()), pulls
+    assert sum(p * p for p in pulls.values()) < 3 * len(pulls), pulls
+
+
+def test_forced_charm_parent_weights_are_branching_fraction_over_share():
+    """D+ parents: electron channels (share 0.99) and tau channels (share 0.01), weights
+    B_group / share with PYTHIA's own branching fractions."""
+    decays = generate_decays(SPECIES["Dplus"], 20_000, global_seed=6, chunk=0)
+    pythia = make_decayer(1)
+    b_e = pythia_table_electron_fraction(pythia, 411, 11)
+    b_tau = pythia_table_electron_fraction(pythia, 411, 15)
+    weights = ak.to_numpy(decays.weight)
+    assert set(np.round(weights, 12)) == {round(b_e / 0.99, 12), round(b_tau / 0.01, 12)}
+    tau_share = np.mean(np.isclose(weights, b_tau / 0.01))
+    assert abs(tau_share - 0.01) < 4 * np.sqrt(0.01 / 20_000)
+
+
+def test_forcing_settings_are_checked():
+    with pytest.raises(ValueError, match="daughter_tau_scale"):
+        generate_decays(SPECIES["D0"], 10, global_seed=1, chunk=0, forcing=ForcedDecays(daughter_tau_scale=0.0))
+    with pytest.raises(ValueError, match="other"):
+        generate_decays(SPECIES["B0"], 10, global_seed=1, chunk=0, forcing=ForcedDecays(shares={"charm": {}, "beauty": {"electron": 1.0}}))

@@ -76,7 +76,7 @@ def test_pdg_scaling_reproduces_pdg_in_full_acceptance(decay_library, yields):
     for name in ("D0", "Ds", "Lc"):
         response = build_response(decay_library[name], electron_edges, parent_edges, origin_weights(factors[name], False), acceptance=100.0)
         per_parent = (response.matrix[0] @ response.parents_per_bin) / response.parents_per_bin.sum()
-        assert per_parent == pytest.approx(PDG["charm"][name]["value"], rel=1e-9)
+        assert per_parent == pytest.approx(PDG["charm"][name]["value"], rel=1e-7)  # electron weights in 2^-32 quanta
     fractions = {n: PDG["beauty_production_fractions"][n]["value"] for n in ("B0", "Bplus", "Bs", "Lb")}
     norm = sum(fractions.values())
     scaled = sum(f / norm * yields[n]["yield"]["VIA_CHARM"] * factors[n]["VIA_CHARM"] for n, f in fractions.items())

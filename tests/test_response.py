@@ -89,11 +89,14 @@ def test_beauty_electrons_are_harder_than_charm(responses):
     assert mean["Bplus"] > 1.2 * mean["D0"], mean
 
 
-def test_response_independent_of_step_size_and_file_order(decay_library, weights, responses):
-    paths = decay_library["D0"]
-    other = build_response(paths[::-1], ELECTRON_EDGES, PARENT_EDGES, weights["D0"], acceptance=0.8, step_size=3_333)
-    assert np.array_equal(other.matrix, responses["D0"].matrix)
-    assert np.array_equal(other.matrix_error, responses["D0"].matrix_error)
+@pytest.mark.parametrize("name", ["D0", "Bplus"])  # Bplus: many distinct electron weights
+@pytest.mark.parametrize("flow", [False, True])
+def test_response_independent_of_step_size_and_file_order(decay_library, weights, name, flow):
+    paths = decay_library[name]
+    one = build_response(paths, ELECTRON_EDGES, PARENT_EDGES, weights[name], acceptance=0.8, flow=flow)
+    other = build_response(paths[::-1], ELECTRON_EDGES, PARENT_EDGES, weights[name], acceptance=0.8, step_size=3_333, flow=flow)
+    assert np.array_equal(other.matrix, one.matrix)
+    assert np.array_equal(other.matrix_error, one.matrix_error)
 
 
 def test_save_load_round_trip_is_byte_reproducible(tmp_path, responses):
@@ -119,16 +122,18 @@ def test_parent_yield_counts_the_rapidity_window(responses):
 
 def test_dzero_response_counts_nonprompt_d0(decay_library):
     """Non-prompt D0 response of B+: summed over D0 pT with a wide |y| window it equals the
-    D0 + anti-D0 per B+ in the ntuple (PYTHIA's B+ -> D0 X tables; PDG: anti-D0 X about 80 %)."""
+    D0 + anti-D0 per B+ in the ntuple, each D0 counted with its parent's weight (PYTHIA's
+    B+ -> D0 X tables; PDG: anti-D0 X about 80 %)."""
     import awkward as ak
 
     from analysis.decay_ntuple import iterate_decays
 
     wide = build_response(decay_library["Bplus"], uniform_edges(0, 40, 40.0), uniform_edges(0, 40, 40.0), [1.0], 100.0, daughter="dzero")
     per_parent = wide.matrix[0, 0]
-    counted = sum(int(ak.sum(ak.num(b.dzero_pt))) for b in iterate_decays(decay_library["Bplus"], ["dzero_pt"]))
-    n = sum(len(b) for b in iterate_decays(decay_library["Bplus"], ["parent_pt"]))
-    assert per_parent == pytest.approx(counted / n, rel=1e-12)
+    batches = list(iterate_decays(decay_library["Bplus"], ["dzero_pt", "parent_weight"]))
+    counted = sum(float(ak.sum(ak.num(b.dzero_pt) * b.parent_weight)) for b in batches)
+    n = sum(len(b) for b in batches)
+    assert per_parent == pytest.approx(counted / n, rel=1e-8)  # weights rounded to 2^-32
     assert 0.6 < per_parent < 1.1
     d0_only = build_response(decay_library["D0"], uniform_edges(0, 40, 40.0), uniform_edges(0, 40, 40.0), [1.0], 100.0, daughter="dzero")
     assert d0_only.matrix.sum() == 0.0  # charm parents carry no non-prompt D0

@@ -22,6 +22,7 @@ rule decay_chunk:
         parents_per_event=config["decay_library"]["parents_per_event"],
         pt_max=config["decay_library"]["pt_max"],
         y_max=config["decay_library"]["y_max"],
+        forced_decays=config["decay_library"]["forced_decays"],
         seed=config["seed"],
     log:
         "results/logs/decay_chunk/{species}_{chunk}.log",

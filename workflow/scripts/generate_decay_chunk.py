@@ -4,6 +4,7 @@ import logging
 
 from analysis.decay_generator import DecayKinematics
 from analysis.decay_library import write_decay_chunk
+from analysis.forced_decays import ForcedDecays
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
 params = snakemake.params
@@ -16,5 +17,6 @@ provenance = write_decay_chunk(
     params.seed,
     DecayKinematics(pt_max=params.pt_max, y_max=params.y_max),
     params.parents_per_event,
+    ForcedDecays.from_config(params.forced_decays),
 )
 logging.info("written %s: %s", snakemake.output[0], provenance)
