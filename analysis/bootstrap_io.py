@@ -19,7 +19,7 @@ import numpy as np
 from analysis.atomic_io import write_json_atomically, write_npz_reproducibly, write_text_atomically
 from analysis.backend import array_module, resolve
 from analysis.bootstrap_chain import observables, run_replica
-from analysis.bootstrap_summary import align, check_failures, summarize
+from analysis.bootstrap_summary import MIN_VALID_REPLICAS, align, check_failures, summarize
 from analysis.hfe_measurement import accumulate, replica_results
 from analysis.measurement_output import settings_from_config
 from analysis.published import load_table
@@ -104,26 +104,36 @@ def merge_replicas(outputs: dict, config: dict, batch_files: list[str], max_fail
         bands = summarize(np.concatenate(values[name]), nominal.value)
         covariance[f"{name}/covariance"] = bands["covariance"]
         covariance[f"{name}/correlation"] = bands["correlation"]
-        write_band_table(path, name, nominal, bands, len(replicas) - len(failed))
-        summary["observables"][name] = {"pt_low": nominal.pt_low.tolist(), "std": bands["std"].tolist()}
+        without = write_band_table(path, name, nominal, bands, len(replicas) - len(failed))
+        summary["observables"][name] = {"pt_low": nominal.pt_low.tolist(), "std": bands["std"].tolist(), "bins_without_band": without}
     write_npz_reproducibly(outputs["covariance"], covariance)
     write_json_atomically(outputs["summary"], summary)
 
 
-def write_band_table(path: str, name: str, nominal, bands: dict, n_good: int) -> None:
+def write_band_table(path: str, name: str, nominal, bands: dict, n_good: int) -> list[float]:
     """Nominal value with the 68 % percentile band as stat_err_plus/minus; the 95 % band,
-    replica median and standard deviation as extra columns."""
+    replica median and standard deviation as extra columns. Bins filled by fewer than
+    MIN_VALID_REPLICAS replicas keep the nominal (fit) uncertainty, with the band columns set to
+    nominal -/+ 1 and 2 of it; their lower edges are listed in a comment and returned."""
+    without = [float(low) for low, n in zip(nominal.pt_low, bands["n_valid"]) if n < MIN_VALID_REPLICAS]
     lines = [
         f"# observable: {name}, nominal result with bootstrap statistical uncertainties",
         f"# source: {nominal.source}",
         f"# bootstrap: {n_good} successful replicas (event-level Poisson weights, published inputs drawn within errors)",
         "# error_columns: stat_err_plus/_minus = 84th/16th percentile minus nominal (clipped at 0 if the nominal lies outside);"
         " ci68/ci95 = 16th-84th / 2.5th-97.5th percentiles",
+        f"# bins without a band (fewer than {MIN_VALID_REPLICAS} replicas fill them; fit uncertainty kept), pt_low: {without}",
         "pt_low,pt_high,pt_center,value,stat_err_plus,stat_err_minus,ci68_low,ci68_high,ci95_low,ci95_high,replica_median,replica_std",
     ]
     for i in range(len(nominal)):
         v = nominal.value[i]
-        fields = [nominal.pt_low[i], nominal.pt_high[i], nominal.pt_center[i], v, max(bands["p84"][i] - v, 0.0), min(bands["p16"][i] - v, 0.0)]
-        fields += [bands[k][i] for k in ("p16", "p84", "p02.5", "p97.5", "p50", "std")]
+        if nominal.pt_low[i] in without:
+            up, down = nominal.stat[0][i], nominal.stat[1][i]
+            fields = [nominal.pt_low[i], nominal.pt_high[i], nominal.pt_center[i], v, up, -down]
+            fields += [v - down, v + up, v - 2 * down, v + 2 * up, v, 0.5 * (up + down)]
+        else:
+            fields = [nominal.pt_low[i], nominal.pt_high[i], nominal.pt_center[i], v, max(bands["p84"][i] - v, 0.0), min(bands["p16"][i] - v, 0.0)]
+            fields += [bands[k][i] for k in ("p16", "p84", "p02.5", "p97.5", "p50", "std")]
         lines.append(",".join(f"{x:.10g}" for x in fields))
     write_text_atomically(path, "\n".join(lines) + "\n")
+    return without

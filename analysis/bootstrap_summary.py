@@ -5,15 +5,21 @@ uncertainty is the replica distribution: 68 % band (16th-84th percentiles) and 9
 (2.5th-97.5th), the standard deviation, and the covariance (and correlation) between pT bins
 over the successful replicas. Failed replicas (a fit that did not converge) are excluded and
 counted; a failed fraction above ``max_failed_fraction`` is an error, never a silent bias.
+A bin that fewer than ``MIN_VALID_REPLICAS`` replicas fill (a pT bin with one or two measured
+electrons, whose replicas can all lose them) has no band: the merge keeps the nominal (fit)
+uncertainty there and lists the bin.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from analysis.errors import AnalysisInputError
 
 PERCENTILES = {"p02.5": 2.5, "p16": 16.0, "p50": 50.0, "p84": 84.0, "p97.5": 97.5}
+MIN_VALID_REPLICAS = 2
 
 
 class BootstrapError(AnalysisInputError):
@@ -43,7 +49,9 @@ def summarize(replicas: np.ndarray, nominal: np.ndarray) -> dict[str, np.ndarray
     """Bands of ``replicas`` (replicas x bins; rows of failed replicas all NaN) around ``nominal``."""
     good = replicas[~np.all(np.isnan(replicas), axis=1)]
     out = {"value": np.asarray(nominal, dtype=np.float64), "n_replicas": np.array(len(good))}
-    with np.errstate(invalid="ignore"):
+    out["n_valid"] = np.sum(~np.isnan(good), axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN or single-replica bins: handled by n_valid
         for name, q in PERCENTILES.items():
             out[name] = np.nanpercentile(good, q, axis=0) if len(good) else np.full(good.shape[1], np.nan)
         out["std"] = np.nanstd(good, axis=0, ddof=1)

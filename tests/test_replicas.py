@@ -146,3 +146,24 @@ def test_bands_covariance_and_failed_replicas():
     check_failures(1, 400, 0.01)
     with pytest.raises(BootstrapError, match="5 of 40 bootstrap replicas failed"):
         check_failures(5, 40, 0.1)
+
+
+def test_bin_that_too_few_replicas_fill_keeps_the_fit_uncertainty(tmp_path):
+    """A pT bin with one measured electron: most replicas lose it (NaN). No band can be formed
+    from one replica, so the merged table keeps the nominal uncertainty there, lists the bin,
+    and stays a valid table (no NaN)."""
+    from analysis.bootstrap_io import write_band_table
+    from analysis.bootstrap_summary import summarize
+    from analysis.published import load_table, write_table_csv
+
+    write_table_csv(tmp_path / "nominal.csv", {"source": "test", "units": "pt GeV/c; value 1"}, [1.0, 2.0], [2.0, 3.0], [0.5, 0.1], [0.02, 0.03])
+    nominal = load_table(tmp_path / "nominal.csv")
+    rng = np.random.default_rng(3)
+    replicas = np.column_stack([rng.normal(0.5, 0.02, 10), np.r_[0.12, np.full(9, np.nan)]])
+    bands = summarize(replicas, nominal.value)
+    assert list(bands["n_valid"]) == [10, 1]
+    without = write_band_table(str(tmp_path / "band.csv"), "x", nominal, bands, 10)
+    assert without == [2.0]
+    band = load_table(tmp_path / "band.csv")  # would reject a NaN
+    assert band.stat[0][1] == pytest.approx(0.03) and band.stat[1][1] == pytest.approx(0.03)
+    assert band.stat[0][0] != pytest.approx(0.02)  # the first bin has its replica band
