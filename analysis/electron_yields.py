@@ -30,6 +30,7 @@ from analysis.atomic_io import write_json_atomically
 from analysis.decay_generator import pythia_version
 from analysis.decay_ntuple import iterate_decays, read_provenance
 from analysis.electron_origin import ElectronOrigin
+from analysis.exact_sums import ExactWeightedHistogram
 from analysis.species import species_by_name
 
 PDG_TABLE = Path(__file__).resolve().parent.parent / "data" / "pdg" / "semileptonic_branching_ratios.yaml"
@@ -47,24 +48,24 @@ def measure_electron_yields(paths: Sequence[str | Path], step_size: int | str = 
 
     Returns ``{"n_parents": number of parents, "yield": {origin: value},
     "error": {origin: MC error from the spread of the per-parent sums}}`` with origins named as
-    in :class:`ElectronOrigin`. Electrons count with their weights (forced decays).
+    in :class:`ElectronOrigin`. Electrons count with their weights (forced decays); the sums are
+    exact, so the result does not depend on step_size or file order.
     """
     n_parents = 0
-    sum_w = np.zeros(len(ElectronOrigin))
-    sum_w2 = np.zeros(len(ElectronOrigin))
+    origins = np.arange(len(ElectronOrigin))
+    sums = ExactWeightedHistogram((np.arange(len(ElectronOrigin) + 1) - 0.5,))  # per-parent sums, exact
     for batch in iterate_decays(paths, ["electron_weight", "electron_origin"], step_size):
         n_parents += len(batch)
-        origins = batch.electron_origin
-        for origin in ElectronOrigin:
-            per_parent = ak.to_numpy(ak.sum(batch.electron_weight * (origins == int(origin)), axis=1))
-            sum_w[origin] += np.sum(per_parent)
-            sum_w2[origin] += np.sum(per_parent**2)
+        per_parent = [ak.to_numpy(ak.sum(batch.electron_weight * (batch.electron_origin == int(o)), axis=1)) for o in ElectronOrigin]
+        sums.fill((np.repeat(origins, len(batch)),), np.concatenate(per_parent))
     if n_parents <= 0:
         raise ValueError(f"no parents in {list(map(str, paths))}")
+    mean = sums.sum_w() / n_parents
+    variance = np.clip(sums.sum_w2() / n_parents - mean**2, 0.0, None)  # of the per-parent sums
     return {
         "n_parents": float(n_parents),
-        "yield": {o.name: float(sum_w[o] / n_parents) for o in ElectronOrigin},
-        "error": {o.name: float(np.sqrt(sum_w2[o]) / n_parents) for o in ElectronOrigin},
+        "yield": {o.name: float(mean[o]) for o in ElectronOrigin},
+        "error": {o.name: float(np.sqrt(variance[o] / n_parents)) for o in ElectronOrigin},
     }
 
 

@@ -7,6 +7,9 @@ integers, which is exact and associative; squares of per-event sums are rounded 
 2^-16. Results are therefore bit-identical whatever the chunking, the step size or the number of
 jobs, and accumulators of parallel jobs can be added.
 
+:class:`ExactWeightedHistogram` does the same for weighted histograms (the decay-library
+responses and yields, whose electrons carry branching-ratio weights).
+
 Per pT bin b and event i, with n_ib = sum of electron weights and s_ib = sum of weight x x
 (x = cos 2(phi - Psi) for v2), the accumulator holds sum_i n_ib, sum_i s_ib, sum_i n_ib^2,
 sum_i s_ib^2 and sum_i n_ib s_ib: enough for yields and for ratio estimators with their
@@ -21,6 +24,7 @@ import numpy as np
 
 FIRST_SCALE = 2.0**32
 SECOND_SCALE = 2.0**16
+LIMB = 2.0**12  # weights in 2^-32 quanta are split into 12-bit limbs for exact sums of squares
 MOMENTS = ("n", "s", "nn", "ss", "ns")
 
 
@@ -134,3 +138,41 @@ class EventSums:
         first = self.sums[name][0] / FIRST_SCALE / n
         second = self.sums[name][1] / SECOND_SCALE / n
         return first, float(np.sqrt(max(second - first**2, 0.0) / n))
+
+
+class ExactWeightedHistogram:
+    """Sums of weights and of squared weights per cell of a ``numpy.histogramdd`` binning that
+    are exact and therefore independent of the order and grouping of the entries.
+
+    Each weight is rounded to q = rint(w * 2^32) quanta and split into 12-bit limbs,
+    q = a 2^24 + b 2^12 + c; the sums of q and of the six limb products (aa, ab, ac, bb, bc, cc)
+    are integer-valued and exact in float64 for |w| < 16 and up to 2^29 entries per cell.
+    """
+
+    PRODUCTS = ("aa", "ab", "ac", "bb", "bc", "cc")
+
+    def __init__(self, bins: tuple):
+        self.bins = bins
+        shape = tuple(len(edges) - 1 for edges in bins)
+        self.sums = {name: np.zeros(shape) for name in ("q", *self.PRODUCTS)}
+
+    def fill(self, sample: tuple, weight: np.ndarray) -> None:
+        quanta = np.rint(np.asarray(weight, dtype=np.float64) * FIRST_SCALE)
+        if len(quanta) and np.abs(quanta).max() >= 2.0**36:
+            raise ValueError("ExactWeightedHistogram: weights must be below 16 in magnitude")
+        a, rest = np.divmod(quanta, LIMB**2)
+        b, c = np.divmod(rest, LIMB)
+        limbs = {"a": a, "b": b, "c": c}
+        self.sums["q"] += np.histogramdd(sample, bins=self.bins, weights=quanta)[0]
+        for name in self.PRODUCTS:
+            self.sums[name] += np.histogramdd(sample, bins=self.bins, weights=limbs[name[0]] * limbs[name[1]])[0]
+
+    def sum_w(self) -> np.ndarray:
+        return self.sums["q"] / FIRST_SCALE
+
+    def sum_w2(self) -> np.ndarray:
+        s = self.sums
+        square = (
+            s["aa"] * LIMB**4 + 2.0 * s["ab"] * LIMB**3 + (2.0 * s["ac"] + s["bb"]) * LIMB**2 + 2.0 * s["bc"] * LIMB + s["cc"]
+        )
+        return square / FIRST_SCALE**2

@@ -26,6 +26,7 @@ import numpy as np
 from analysis.atomic_io import write_npz_reproducibly
 from analysis.decay_ntuple import iterate_decays, library_kinematics, read_provenance
 from analysis.electron_yields import origin_weights, read_scale_factors
+from analysis.exact_sums import ExactWeightedHistogram
 
 
 def uniform_edges(low: float, high: float, width: float) -> np.ndarray:
@@ -85,41 +86,11 @@ class ResponseMatrix:
             )
 
 
-FIXED_POINT = 2.0**32  # daughter weights are rounded to multiples of 2^-32: exact, order-free sums
-SPLIT = 2.0**16  # a weight in quanta is split as high * 2^16 + low for exact sums of squares
 # daughter -> (pT branch, acceptance branch, origin branch or None, weight branch)
 DAUGHTER_BRANCHES = {
     "electron": ("electron_pt", "electron_eta", "electron_origin", "electron_weight"),
     "dzero": ("dzero_pt", "dzero_y", None, "parent_weight"),  # a D0 carries its parent's weight
 }
-
-
-class ExactWeightedHistogram:
-    """Sums of weights and of squared weights per cell of a ``numpy.histogramdd`` binning that
-    are exact and therefore independent of the order and grouping of the entries.
-
-    Each weight is rounded to q = rint(w * 2^32) quanta (an integer held in float64); the sum of
-    q and, with q = h * 2^16 + l, the sums of h^2, h*l and l^2 are integer-valued and exact in
-    float64 (below 2^53) for weights up to 2^4 and up to 2^13 entries per cell.
-    """
-
-    def __init__(self, bins: tuple):
-        self.bins = bins
-        shape = tuple(len(edges) - 1 for edges in bins)
-        self.sums = {name: np.zeros(shape) for name in ("q", "hh", "hl", "ll")}
-
-    def fill(self, sample: tuple, weight: np.ndarray) -> None:
-        quanta = np.rint(np.asarray(weight, dtype=np.float64) * FIXED_POINT)
-        high, low = np.divmod(quanta, SPLIT)
-        for name, values in (("q", quanta), ("hh", high * high), ("hl", high * low), ("ll", low * low)):
-            self.sums[name] += np.histogramdd(sample, bins=self.bins, weights=values)[0]
-
-    def sum_w(self) -> np.ndarray:
-        return self.sums["q"] / FIXED_POINT
-
-    def sum_w2(self) -> np.ndarray:
-        s = self.sums
-        return (s["hh"] * SPLIT**2 + 2.0 * s["hl"] * SPLIT + s["ll"]) / FIXED_POINT**2
 
 
 def build_response(

@@ -63,3 +63,31 @@ def test_event_sums_mean_and_error():
     mean, error = sums.mean("x")
     assert mean == pytest.approx(values.mean(), abs=1e-9)
     assert error == pytest.approx(values.std() / 100, rel=1e-3)
+
+
+def test_exact_weighted_histogram_is_order_free_and_right():
+    """Weighted sums (negative weights too, as in the flow response) do not depend on the order
+    or grouping of the entries, and equal the float sums to rounding."""
+    from analysis.exact_sums import ExactWeightedHistogram
+
+    rng = np.random.default_rng(8)
+    x, w = rng.uniform(0, 4, 50_000), rng.normal(0.3, 1.5, 50_000)
+    bins = (np.linspace(0, 4, 9),)
+    one = ExactWeightedHistogram(bins)
+    one.fill((x,), w)
+    other = ExactWeightedHistogram(bins)
+    order = rng.permutation(len(x))
+    for part in np.array_split(order, 7):
+        other.fill((x[part],), w[part])
+    assert np.array_equal(one.sum_w(), other.sum_w()) and np.array_equal(one.sum_w2(), other.sum_w2())
+    np.testing.assert_allclose(one.sum_w(), np.histogram(x, bins[0], weights=w)[0], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(one.sum_w2(), np.histogram(x, bins[0], weights=w * w)[0], rtol=1e-10)  # w rounded to 2^-32
+    with pytest.raises(ValueError, match="below 16"):
+        one.fill((x[:1],), np.array([20.0]))
+
+
+def test_electron_yields_do_not_depend_on_step_size(decay_library):
+    from analysis.electron_yields import measure_electron_yields
+
+    paths = decay_library["Bs"]
+    assert measure_electron_yields(paths) == measure_electron_yields(paths[::-1], step_size=777)
