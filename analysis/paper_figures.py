@@ -186,9 +186,10 @@ def closure(config: dict, system: str):
         draw_band(top, t.pt_low, t.pt_high, t.value, up, down, label=f"{label} extracted", color=color)
         n = min(len(truth), len(t))
         draw_points(top, truth.pt_low[:n], truth.pt_high[:n], truth.value[:n], truth.stat, label=f"{label} truth", color=color, marker="o", fill=False)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = t.value[:n] / truth.value[:n]
-        bottom.errorbar(0.5 * (t.pt_low[:n] + t.pt_high[:n]), ratio, yerr=up[:n] / truth.value[:n], fmt="o", color=color, markersize=4)
+        shown = truth.value[:n] > 0  # a bin without truth electrons has no ratio
+        ratio = t.value[:n][shown] / truth.value[:n][shown]
+        centre = 0.5 * (t.pt_low[:n] + t.pt_high[:n])[shown]
+        bottom.errorbar(centre, ratio, yerr=up[:n][shown] / truth.value[:n][shown], fmt="o", color=color, markersize=4)
     top.set_yscale("log")
     top.set_ylabel("yield (units of the HFE table)")
     top.legend(loc="upper right")
