@@ -28,7 +28,7 @@ import numpy as np
 from analysis import pdg_codes
 from analysis.electron_origin import ElectronOrigin
 from analysis.forced_decays import ForcedDecays, ParentGroup, daughter_forcing, light_decay_settings, parent_groups
-from analysis.seeds import derive_seed, pythia_seed
+from analysis.seeds import PYTHIA_MAX_SEED, derive_seed, pythia_seed
 from analysis.species import HadronSpecies
 
 PARENT_FIELDS = ("pdg", "pt", "y", "phi", "weight")
@@ -93,7 +93,7 @@ def library_decayers(species: HadronSpecies, seed: int, forcing: ForcedDecays = 
     daughter_settings, factors = daughter_forcing(particle_data, forcing.daughter_tau_scale)
     groups = parent_groups(particle_data, species.pdg, species.flavour, forcing.shares[species.flavour])
     decayers = [
-        make_decayer(seed if k == 0 else 1 + derive_seed(seed, "group", k) % 899_999_999,
+        make_decayer(seed if k == 0 else 1 + derive_seed(seed, "group", k) % (PYTHIA_MAX_SEED - 1),
                      lambda _, extra=group.settings: common + daughter_settings + list(extra))
         for k, group in enumerate(groups)
     ]

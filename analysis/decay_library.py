@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.decay_generator import DecayKinematics, generate_decays, library_decayers, pythia_version
-from analysis.forced_decays import ForcedDecays
 from analysis.decay_ntuple import write_decay_file
-from analysis.seeds import deterministic_uuid, derive_seed, pythia_seed
+from analysis.forced_decays import ForcedDecays
+from analysis.seeds import derive_seed, deterministic_uuid, pythia_seed
 from analysis.species import species_by_name
 
 
