@@ -25,7 +25,7 @@ A decay channel belongs to one of three *groups*: ``electron`` (an e among its p
 
 Particle and antiparticle can have different channel lists in PYTHIA (onMode 2 / 3), so every
 fraction and weight is kept per signed PDG code. The weights are products of a few fixed numbers,
-so the response sums them exactly (:mod:`analysis.response`).
+and the response and yields sum them exactly (:class:`analysis.exact_sums.ExactWeightedHistogram`).
 """
 
 from __future__ import annotations
