@@ -21,9 +21,14 @@ include: "workflow/rules/figures.smk"
 report: "workflow/report/workflow.rst"
 
 
-# The target rule only collects files: never submit it to a batch system.
+# The target rules only collect files: never submit them to a batch system.
 localrules:
     all,
+    decomposition,
+    flow,
+    closure,
+    figures,
+    report,
 
 
 rule all:
@@ -35,6 +40,39 @@ rule all:
         flow_outputs(),
         bootstrap_outputs(),
         systematics_outputs(),
+        figure_outputs(),
+        "results/hepdata/submission.tar.gz",
+        "results/summary.md",
+
+
+# Aggregate targets (`snakemake <name>`). The first four draw quick-look figures
+# (results/quicklook/, nominal fit uncertainties): they do not wait for the bootstrap or the
+# variations. `report` builds everything a paper needs: figures with their combined
+# uncertainties, the HEPData submission and the summary.
+rule decomposition:
+    input:
+        decomposition_outputs(),
+        quicklook_outputs(("dmeson_fit", "hfe_components", "beauty_fraction", "raa")),
+
+
+rule flow:
+    input:
+        flow_outputs(),
+        quicklook_outputs(("v2",)),
+
+
+rule closure:
+    input:
+        quicklook_outputs(("closure",)),
+
+
+rule figures:
+    input:
+        quicklook_outputs(),
+
+
+rule report:
+    input:
         figure_outputs(),
         "results/hepdata/submission.tar.gz",
         "results/summary.md",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.catalogue import REPLICATED_RAA_OBSERVABLES, REPLICATED_SPECTRUM_OBSERVABLES, REPLICATED_V2_OBSERVABLES
 from analysis.decomposition_output import decompose_system
 from analysis.fitting import FitError
 from analysis.flow_analysis import flow_of_system, load_flow_responses
@@ -30,20 +31,7 @@ from analysis.response_replicas import draw_response
 from analysis.system_decomposition import load_responses
 from analysis.table_replicas import draw_table
 
-DECOMPOSITION_OBSERVABLES = ("ctoe_spectrum", "btoe_spectrum", "beauty_fraction")
-RAA_OBSERVABLES = ("raa_ctoe", "raa_btoe")
-FLOW_OBSERVABLES = ("ctoe_v2", "btoe_v2_bin_by_bin", "btoe_v2_global_fit")
 log = logging.getLogger(__name__)
-
-
-def observables(config: dict) -> list[str]:
-    """Names ``<system>/<observable>`` of every replicated result."""
-    names = []
-    for system, setup in config["systems"].items():
-        names += [f"{system}/{o}" for o in DECOMPOSITION_OBSERVABLES]
-        if setup["kind"] == "PbPb":
-            names += [f"{system}/{o}" for o in RAA_OBSERVABLES + FLOW_OBSERVABLES]
-    return names
 
 
 def input_tables(config: dict) -> dict[str, tuple[str, ...]]:
@@ -133,7 +121,7 @@ def run_replica(
                 hfe_paths[system]["hfe_spectrum"], rows.get("hfe_spectrum"), config, f"hfe_{system}", replica, directory / f"hfe_{system}.csv"
             )
             result = decompose_system(system, settings, hfe, response_paths, pp_summary)
-            for name in DECOMPOSITION_OBSERVABLES + RAA_OBSERVABLES:
+            for name in REPLICATED_SPECTRUM_OBSERVABLES + REPLICATED_RAA_OBSERVABLES:
                 if name in result["tables"]:
                     results[f"{system}/{name}"] = (result["bins"]["low"], np.asarray(result["tables"][name][0]))
             if config["systems"][system]["kind"] == "pp":
@@ -143,7 +131,7 @@ def run_replica(
                 hfe_paths[system]["hfe_v2"], rows.get("hfe_v2"), config, f"hfe_v2_{system}", replica, directory / f"hfe_v2_{system}.csv"
             )
             flow = flow_of_system(system, settings, load_table(v2_path), result["summary"], electrons, dzero, flows)
-            for name in FLOW_OBSERVABLES:
+            for name in REPLICATED_V2_OBSERVABLES:
                 results[f"{system}/{name}"] = (flow["bins"]["low"], np.asarray(flow["tables"][name][0]))
     except FitError as error:
         log.warning("replica %d failed: %s", replica, error)

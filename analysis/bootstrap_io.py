@@ -18,14 +18,14 @@ import numpy as np
 
 from analysis.atomic_io import write_json_atomically, write_npz_reproducibly, write_text_atomically
 from analysis.backend import array_module, resolve
-from analysis.bootstrap_chain import observables, run_replica
+from analysis.catalogue import ResultsLayout, observables
+from analysis.bootstrap_chain import run_replica
 from analysis.bootstrap_summary import MIN_VALID_REPLICAS, align, check_failures, summarize
 from analysis.hfe_measurement import accumulate, replica_results
 from analysis.measurement_output import settings_from_config
 from analysis.published import load_table
 from analysis.replica_sums import ReplicaSums
 from analysis.replica_weights import stream_key
-from analysis.result_paths import result_table
 from analysis.seeds import derive_seed
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,9 @@ def _system_of(path: str, systems: list[str]) -> str:
     return matches[0]
 
 
-def fit_replicas(output, config, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses) -> None:
-    """Run the chain on replicas ``first .. first + count - 1``; store aligned results."""
+def fit_replicas(output, config, results: ResultsLayout, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses) -> None:
+    """Run the chain on replicas ``first .. first + count - 1``; store results aligned to the
+    nominal bins (nominal tables under ``results``)."""
     measured = {}
     for system, path in zip(measured_systems, measured_files):
         with np.load(path) as f:
@@ -65,7 +66,7 @@ def fit_replicas(output, config, first, count, measured_files, measured_systems,
     for path in hfe_v2_files:
         hfe_paths[_system_of(path, systems)]["hfe_v2"] = path
     names = observables(config)
-    nominal_low = {name: load_table(result_table(name)).pt_low for name in names}
+    nominal_low = {name: load_table(results.result_table(name)).pt_low for name in names}
     values = {name: np.full((count, len(nominal_low[name])), np.nan) for name in names}
     failed = []
     start = time.perf_counter()
@@ -85,7 +86,7 @@ def fit_replicas(output, config, first, count, measured_files, measured_systems,
     write_npz_reproducibly(output, arrays)
 
 
-def merge_replicas(outputs: dict, config: dict, batch_files: list[str], max_failed_fraction: float) -> None:
+def merge_replicas(outputs: dict, config: dict, results: ResultsLayout, batch_files: list[str], max_failed_fraction: float) -> None:
     names = observables(config)
     replicas, failed, values = [], [], {name: [] for name in names}
     for path in batch_files:
@@ -100,7 +101,7 @@ def merge_replicas(outputs: dict, config: dict, batch_files: list[str], max_fail
     check_failures(len(failed), len(replicas), max_failed_fraction)
     covariance, summary = {}, {"replicas": len(replicas), "failed": sorted(failed), "observables": {}}
     for name, path in zip(names, outputs["tables"]):
-        nominal = load_table(result_table(name))
+        nominal = load_table(results.result_table(name))
         bands = summarize(np.concatenate(values[name]), nominal.value)
         covariance[f"{name}/covariance"] = bands["covariance"]
         covariance[f"{name}/correlation"] = bands["correlation"]

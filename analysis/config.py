@@ -139,3 +139,33 @@ def load_config(*paths: str | Path) -> dict:
     for path in paths:
         config = merge_configs(config, read_yaml(path))
     return validate_config(config)
+
+
+def config_slice(config: dict, keys: list[str] | tuple[str, ...]) -> dict:
+    """The nested sub-config holding only ``keys`` (dotted paths; a ``*`` segment takes every
+    entry of a mapping, keys missing under a ``*`` are skipped). This is what a rule declares as
+    its ``config`` params entry: Snakemake stores params with the outputs, so an edit of any of
+    these keys reruns the rule, and an edit of any other key does not."""
+    out: dict = {}
+
+    def take(source, target: dict, parts: list[str], path: str) -> None:
+        head, rest = parts[0], parts[1:]
+        if head == "*":
+            names = list(source) if isinstance(source, dict) else []
+        elif isinstance(source, dict) and head in source:
+            names = [head]
+        elif path.endswith("*"):
+            return
+        else:
+            raise ConfigError(f"config key '{'.'.join([path, head]).lstrip('.')}' does not exist")
+        for name in names:
+            if not rest:
+                target[name] = copy.deepcopy(source[name])
+            elif isinstance(source[name], dict):
+                take(source[name], target.setdefault(name, {}), rest, f"{path}.{head}")
+            elif head != "*":
+                raise ConfigError(f"config key '{path.lstrip('.')}.{name}' is not a mapping")
+
+    for key in keys:
+        take(config, out, key.split("."), "")
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.catalogue import TITLES
 from analysis.decomposition import FitOutcome
 from analysis.published import MeasurementTable, load_comparison, load_table, write_result
 from analysis.system_decomposition import (
@@ -17,14 +18,6 @@ from analysis.system_decomposition import (
     nuclear_modification,
 )
 
-TITLES = {
-    "ctoe_spectrum": "electrons from charm-hadron decays (c -> e), (e+ + e-)/2, from the global fit",
-    "btoe_spectrum": "electrons from beauty-hadron decays (b -> e incl. b -> c -> e), (e+ + e-)/2, from the global fit",
-    "beauty_fraction": "beauty fraction f_b = (b -> e) / (c -> e + b -> e), from the global fit",
-    "btoe_subtracted": "b -> e by bin-by-bin subtraction HFE - (c -> e of the global fit): cross-check",
-    "raa_ctoe": "nuclear modification factor R_AA of c -> e electrons",
-    "raa_btoe": "nuclear modification factor R_AA of b -> e electrons",
-}
 
 
 def outcome_from_summary(summary: dict) -> FitOutcome:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from analysis.catalogue import TITLES
 from analysis.decomposition import Dataset, global_fit, propagate
 from analysis.decomposition_output import outcome_from_summary
 from analysis.fitting import bin_average
@@ -184,19 +185,13 @@ def flow_of_system(
     }
 
 
-FLOW_TITLES = {
-    "ctoe_v2": "v2 of c -> e electrons: D-meson v2 fit through the decay kinematics",
-    "btoe_v2_bin_by_bin": "v2 of b -> e electrons: [v2(HFE) - (1 - f_b) v2(c -> e)] / f_b, bin by bin",
-    "btoe_v2_global_fit": "v2 of b -> e electrons: B-hadron v2 from the global fit of D-meson and HFE v2",
-    "btoe_v2_ncq": "v2 of b -> e electrons predicted by NCQ scaling of the D-meson v2 (KE_T/n_q)",
-}
 
 
 def write_flow(outputs: dict, system: str, result: dict) -> None:
     """Write the v2 tables (project CSV format) and the summary JSON."""
     def header(name: str) -> dict:
         return {
-            "observable": FLOW_TITLES[name],
+            "observable": TITLES[name],
             "system": system,
             "rapidity": "|eta| < 0.8",
             "units": "pT [GeV/c]; v2 dimensionless",

@@ -11,9 +11,8 @@ from pathlib import Path
 
 from hepdata_lib import Submission, Table, Uncertainty, Variable
 
-from analysis.bootstrap_chain import observables
+from analysis.catalogue import ResultsLayout, observables
 from analysis.published import load_table
-from analysis.result_paths import systematics_table
 
 DESCRIPTIONS = {
     "ctoe_spectrum": ("c -> e", "DSIG/DPT", "electrons from charm-hadron decays, (e+ + e-)/2"),
@@ -33,10 +32,10 @@ def _units(observable: str, kind: str) -> str:
     return ""
 
 
-def observable_table(name: str, config: dict) -> Table:
+def observable_table(name: str, config: dict, results: ResultsLayout) -> Table:
     system, observable = name.split("/")
     kind = config["systems"][system]["kind"]
-    source = load_table(systematics_table(name))
+    source = load_table(results.systematics_table(name))
     label, keyword, text = DESCRIPTIONS[observable]
     table = Table(f"{label} {system}")
     table.description = f"{text} in {system} at sqrt(s_NN) = 5.02 TeV, |eta| < 0.8; {source.metadata.get('stat', [''])[0]}"
@@ -61,8 +60,9 @@ def observable_table(name: str, config: dict) -> Table:
     return table
 
 
-def write_submission(config: dict, directory: str | Path) -> Path:
-    """Write the submission (YAML files and ``submission.tar.gz``) into ``directory``."""
+def write_submission(config: dict, results: ResultsLayout, directory: str | Path) -> Path:
+    """Write the submission (YAML files and ``submission.tar.gz``) of the systematics tables
+    under ``results`` into ``directory``."""
     directory = Path(directory)
     submission = Submission()
     submission.comment = (
@@ -72,7 +72,7 @@ def write_submission(config: dict, directory: str | Path) -> Path:
         "entry per source (largest deviation of its config variations)."
     )
     for name in observables(config):
-        submission.add_table(observable_table(name, config))
+        submission.add_table(observable_table(name, config, results))
     tmp = directory.with_name(directory.name + ".part")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

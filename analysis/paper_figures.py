@@ -18,30 +18,37 @@ import numpy as np
 
 from analysis.plotting import COLORS, PT_LABEL, draw_band, draw_points, system_label, use_style
 from analysis.published import MeasurementTable, load_comparison, load_table
-from analysis.result_paths import RESULTS, result_table, systematics_table
+from analysis.catalogue import ResultsLayout
 
 
 @dataclass
 class Figure:
     kind: str
-    build: Callable  # (config, system or None) -> matplotlib Figure
+    build: Callable  # (config, FigureInputs, system or None) -> matplotlib Figure
     caption: str
     systems: str  # "all", "PbPb" or "none" (one figure for all systems)
 
 
-def _result(name: str) -> MeasurementTable:
-    """A result with its combined uncertainties (systematics table if present, else nominal)."""
-    path = systematics_table(name)
-    return load_table(path if path.exists() else result_table(name))
+@dataclass(frozen=True)
+class FigureInputs:
+    """Where a figure reads its tables: the results under ``results``, with their combined
+    uncertainties (systematics tables) for the paper figures, or the nominal fit results alone
+    for the quick-look figures (drawn before the bootstrap and the variations have run)."""
+
+    results: ResultsLayout
+    with_systematics: bool = True
+
+    def result(self, name: str) -> MeasurementTable:
+        path = self.results.systematics_table(name) if self.with_systematics else self.results.result_table(name)
+        return load_table(path)
+
+    def fit_summary(self, system: str) -> dict:
+        return json.loads(self.results.fit_summary(system).read_text())
 
 
 def _total(table: MeasurementTable) -> tuple[np.ndarray, np.ndarray]:
     s, n, t = table.stat, table.syst, table.quadrature("norm")
     return np.sqrt(s[0] ** 2 + n[0] ** 2 + t[0] ** 2), np.sqrt(s[1] ** 2 + n[1] ** 2 + t[1] ** 2)
-
-
-def _fit_summary(system: str) -> dict:
-    return json.loads((RESULTS / "nominal" / "decomposition" / system / "fit.json").read_text())
 
 
 def _label(ax, system: str, extra: str = "") -> None:
@@ -56,9 +63,9 @@ def _two_panels(ratio_label: str):
     return fig, top, bottom
 
 
-def dmeson_fit(config: dict, system: str):
+def dmeson_fit(config: dict, inputs: FigureInputs, system: str):
     """D0 (and non-prompt D0) data with the global-fit model and pulls."""
-    points = _fit_summary(system)["points"]
+    points = inputs.fit_summary(system)["points"]
     fig, top, bottom = _two_panels("pull")
     unit = r"d$\sigma$/d$p_{\mathrm{T}}$d$y$ ($\mu$b GeV$^{-1}c$)" if config["systems"][system]["kind"] == "pp" else (
         r"$\langle T_{\mathrm{AA}}\rangle\,R_{\mathrm{AA}}\,$d$\sigma^{pp}$/d$p_{\mathrm{T}}$d$y$ (GeV$^{-1}c$)")
@@ -80,12 +87,12 @@ def dmeson_fit(config: dict, system: str):
     return fig
 
 
-def hfe_components(config: dict, system: str):
+def hfe_components(config: dict, inputs: FigureInputs, system: str):
     """Measured HFE with the fitted c -> e and b -> e components and their sum."""
-    hfe = _fit_summary(system)["points"]["HFE"]
+    hfe = inputs.fit_summary(system)["points"]["HFE"]
     fig, top, bottom = _two_panels("data / fit")
     for flavour, label in (("ctoe", r"c$\rightarrow$e"), ("btoe", r"b$\rightarrow$e")):
-        t = _result(f"{system}/{flavour}_spectrum")
+        t = inputs.result(f"{system}/{flavour}_spectrum")
         up, down = _total(t)
         draw_band(top, t.pt_low, t.pt_high, t.value, up, down, label=f"{label} (global fit)", color=COLORS["charm" if flavour == "ctoe" else "beauty"])
     draw_points(top, hfe["pt_low"], hfe["pt_high"], hfe["data"], (hfe["error"], hfe["error"]), label="HFE (pseudo-data)", color="black")
@@ -104,12 +111,12 @@ def hfe_components(config: dict, system: str):
     return fig
 
 
-def beauty_fraction(config: dict, system=None):
+def beauty_fraction(config: dict, inputs: FigureInputs, system=None):
     """f_b(pT) of every system."""
     fig, ax = plt.subplots()
     colors = ["black", COLORS["charm"], COLORS["beauty"], COLORS["data"], COLORS["extra"]]
     for color, name in zip(colors, config["systems"]):
-        t = _result(f"{name}/beauty_fraction")
+        t = inputs.result(f"{name}/beauty_fraction")
         draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=system_label(name).split(",")[0], color=color)
     ax.set_xlabel(PT_LABEL)
     ax.set_ylabel(r"$f_b$ = (b$\rightarrow$e) / (c$\rightarrow$e + b$\rightarrow$e)")
@@ -118,15 +125,15 @@ def beauty_fraction(config: dict, system=None):
     return fig
 
 
-def nuclear_modification(config: dict, system: str):
+def nuclear_modification(config: dict, inputs: FigureInputs, system: str):
     """R_AA of c -> e and b -> e with the published comparisons."""
     fig, ax = plt.subplots()
     for flavour, label, color, marker in (("ctoe", r"c$\rightarrow$e (this analysis)", COLORS["charm"], "o"),
                                           ("btoe", r"b$\rightarrow$e (this analysis)", COLORS["beauty"], "s")):
-        t = _result(f"{system}/raa_{flavour}")
+        t = inputs.result(f"{system}/raa_{flavour}")
         draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=label, color=color, marker=marker)
-    norm = _result(f"{system}/raa_ctoe").quadrature("norm")
-    taa = float(np.nanmax(norm[0] / np.abs(_result(f"{system}/raa_ctoe").value))) if np.any(norm[0] > 0) else (
+    norm = inputs.result(f"{system}/raa_ctoe").quadrature("norm")
+    taa = float(np.nanmax(norm[0] / np.abs(inputs.result(f"{system}/raa_ctoe").value))) if np.any(norm[0] > 0) else (
         config["systems"][system]["taa_per_mb"]["error"] / config["systems"][system]["taa_per_mb"]["value"])
     ax.add_patch(plt.Rectangle((0.1, 1 - taa), 0.3, 2 * taa, color="gray", alpha=0.6, label=r"$\langle T_{\mathrm{AA}}\rangle$ uncertainty"))
     markers = iter(["D", "^", "v", "P", "X", "*"])
@@ -144,9 +151,9 @@ def nuclear_modification(config: dict, system: str):
     return fig
 
 
-def elliptic_flow(config: dict, system: str):
+def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
     """D-meson v2 fit (left) and v2 of c -> e and b -> e with ALICE b -> e v2 and NCQ (right)."""
-    flow = json.loads((RESULTS / "nominal" / "flow" / system / "flow.json").read_text())
+    flow = json.loads(inputs.results.flow_summary(system).read_text())
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
     fig.subplots_adjust(wspace=0.3)
     d = flow["global_fit"]["points"]["D-meson v2"]
@@ -159,9 +166,9 @@ def elliptic_flow(config: dict, system: str):
     for name, label, color, marker in (("ctoe_v2", r"c$\rightarrow$e", COLORS["charm"], "o"),
                                        ("btoe_v2_global_fit", r"b$\rightarrow$e (global fit)", COLORS["beauty"], "s"),
                                        ("btoe_v2_bin_by_bin", r"b$\rightarrow$e (bin by bin)", COLORS["extra"], "D")):
-        t = _result(f"{system}/{name}")
+        t = inputs.result(f"{system}/{name}")
         draw_points(right, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=label, color=color, marker=marker, fill=name != "btoe_v2_bin_by_bin")
-    ncq = load_table(result_table(f"{system}/btoe_v2_ncq"))
+    ncq = load_table(inputs.results.result_table(f"{system}/btoe_v2_ncq"))
     draw_band(right, ncq.pt_low, ncq.pt_high, ncq.value, ncq.stat[0], ncq.stat[1], label=r"b$\rightarrow$e, NCQ-scaled D $v_2$", color=COLORS["ncq"], alpha=0.25)
     for spec in config["flow"]["comparisons"].get(system, []):
         if spec["quantity"] != "btoe_v2":
@@ -176,12 +183,12 @@ def elliptic_flow(config: dict, system: str):
     return fig
 
 
-def closure(config: dict, system: str):
+def closure(config: dict, inputs: FigureInputs, system: str):
     """Extracted c -> e and b -> e against the truth of the pseudo-data."""
     fig, top, bottom = _two_panels("extracted / truth")
     for flavour, label, color in (("ctoe", r"c$\rightarrow$e", COLORS["charm"]), ("btoe", r"b$\rightarrow$e", COLORS["beauty"])):
-        truth = load_table(RESULTS / "measurement" / system / f"truth_{flavour}_spectrum.csv")
-        t = _result(f"{system}/{flavour}_spectrum")
+        truth = load_table(inputs.results.measurement(system, f"truth_{flavour}_spectrum"))
+        t = inputs.result(f"{system}/{flavour}_spectrum")
         up, down = _total(t)
         draw_band(top, t.pt_low, t.pt_high, t.value, up, down, label=f"{label} extracted", color=color)
         n = min(len(truth), len(t))
@@ -199,12 +206,12 @@ def closure(config: dict, system: str):
     return fig
 
 
-def systematic_breakdown(config: dict, system: str):
+def systematic_breakdown(config: dict, inputs: FigureInputs, system: str):
     """Relative uncertainty per source of the key results of a system."""
     names = ["btoe_spectrum", "beauty_fraction"] + (["raa_btoe", "btoe_v2_global_fit"] if config["systems"][system]["kind"] == "PbPb" else [])
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.5), squeeze=False)
     for ax, name in zip(axes[0], names):
-        t = _result(f"{system}/{name}")
+        t = inputs.result(f"{system}/{name}")
         edges = np.append(t.pt_low, t.pt_high[-1])
         scale = np.where(t.value != 0, 1.0 / np.abs(t.value), np.nan)
         for component, u in t.uncertainties.items():
@@ -235,10 +242,13 @@ FIGURES = {
 }
 
 
-def figure_names(config: dict) -> list[str]:
-    """Every figure of the config: ``<kind>`` or ``<kind>_<system>``."""
+QUICKLOOK_KINDS = ("dmeson_fit", "hfe_components", "beauty_fraction", "raa", "v2", "closure")  # no systematics needed
+
+
+def figure_names(config: dict, kinds=tuple(FIGURES)) -> list[str]:
+    """Every figure of the config (of the given kinds): ``<kind>`` or ``<kind>_<system>``."""
     names = []
-    for kind, spec in FIGURES.items():
+    for kind, spec in ((k, FIGURES[k]) for k in kinds):
         if spec.systems == "none":
             names.append(kind)
             continue
@@ -262,10 +272,10 @@ def caption(name: str) -> str:
     return FIGURES[kind].caption.format(system=system or "all systems")
 
 
-def draw(name: str, config: dict, stem: str | Path) -> list[Path]:
-    """Build figure ``name`` and save it as ``stem``.pdf/.png."""
+def draw(name: str, config: dict, inputs: FigureInputs, stem: str | Path, png_dpi: int) -> list[Path]:
+    """Build figure ``name`` from ``inputs`` and save it as ``stem``.pdf/.png (PNG at ``png_dpi``)."""
     from analysis.plotting import save
 
     use_style()
     kind, system = split_name(name)
-    return save(FIGURES[kind].build(config, system), stem)
+    return save(FIGURES[kind].build(config, inputs, system), stem, png_dpi)

@@ -61,15 +61,15 @@ def draw_band(ax, low, high, value, up, down, label=None, color="gray", alpha=0.
     ax.step(edges, step(value), where="post", color=color, linewidth=1.2)
 
 
-def save(fig, stem: str | Path) -> list[Path]:
-    """Write ``stem.pdf`` and ``stem.png`` atomically; close the figure."""
+def save(fig, stem: str | Path, png_dpi: int = 300) -> list[Path]:
+    """Write ``stem.pdf`` (vector) and ``stem.png`` (``png_dpi``) atomically; close the figure."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for suffix in (".pdf", ".png"):
         target = stem.with_suffix(suffix)
         tmp = target.with_name(target.stem + ".part" + suffix)
-        fig.savefig(tmp, dpi=110 if suffix == ".png" else None, metadata={"CreationDate": None} if suffix == ".pdf" else {"Software": None})
+        fig.savefig(tmp, dpi=png_dpi if suffix == ".png" else None, metadata={"CreationDate": None} if suffix == ".pdf" else {"Software": None})
         os.replace(tmp, target)
         written.append(target)
     plt.close(fig)

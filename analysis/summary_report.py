@@ -19,7 +19,7 @@ import numpy as np
 from analysis.atomic_io import write_text_atomically
 from analysis.bootstrap_summary import align
 from analysis.published import load_table
-from analysis.result_paths import RESULTS, result_table, systematics_table
+from analysis.catalogue import ResultsLayout
 from analysis.systematics import combine
 from analysis.variations import selected_variations, sources
 
@@ -39,10 +39,10 @@ def _ratio_average(btoe: np.ndarray, ctoe: np.ndarray, low: np.ndarray, high: np
     return float(np.sum(width * btoe[inside] / ctoe[inside]) / np.sum(width))
 
 
-def raa_ratio(config: dict, system: str, batch_files: list[str]) -> dict:
+def raa_ratio(config: dict, results: ResultsLayout, system: str, batch_files: list[str]) -> dict:
     """<R_AA(b->e)/R_AA(c->e)> in 2-8 GeV/c with bootstrap stat and variation syst."""
     names = (f"{system}/raa_btoe", f"{system}/raa_ctoe")
-    nominal = [load_table(result_table(n)) for n in names]
+    nominal = [load_table(results.result_table(n)) for n in names]
     low, high = nominal[0].pt_low, nominal[0].pt_high
     value = _ratio_average(nominal[0].value, nominal[1].value, low, high)
     replicas = []
@@ -54,20 +54,20 @@ def raa_ratio(config: dict, system: str, batch_files: list[str]) -> dict:
     stat = (np.percentile(replicas, 84) - value, value - np.percentile(replicas, 16)) if len(replicas) > 1 else (np.nan, np.nan)
     varied = {}
     for variation in selected_variations(config):
-        tables = [load_table(result_table(n, variation)) for n in names]
+        tables = [load_table(results.result_table(n, variation)) for n in names]
         b, c = (align(t.pt_low, t.value, low) for t in tables)
         varied[variation] = np.array([_ratio_average(b, c, low, high)])
     syst = combine(np.array([value]), varied, sources(config))["total"]
     return {"value": value, "stat": stat, "syst": (float(syst[0][0]), float(syst[1][0])), "replicas": len(replicas)}
 
 
-def write_summary(config: dict, path: str | Path, batch_files: list[str]) -> str:
+def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_files: list[str]) -> str:
     lines = ["# Headline results", "", "Pseudo-data analysis of the embedded default configuration "
              "(statistical: bootstrap 68 % band; systematic: combined config variations, `results/systematics/breakdown.md`).", ""]
     lines += ["## Beauty fraction f_b = (b→e)/(c→e + b→e)", "", "| system | " + " | ".join(f"{p:g} GeV/c" for p in FRACTION_PT) + " |",
               "|---|" + "---|" * len(FRACTION_PT)]
     for system in config["systems"]:
-        table = load_table(systematics_table(f"{system}/beauty_fraction"))
+        table = load_table(results.systematics_table(f"{system}/beauty_fraction"))
         cells = []
         for pt in FRACTION_PT:
             index = np.flatnonzero((table.pt_low <= pt) & (table.pt_high > pt))
@@ -77,19 +77,19 @@ def write_summary(config: dict, path: str | Path, batch_files: list[str]) -> str
     if pbpb:
         lines += ["", f"## ⟨R_AA(b→e) / R_AA(c→e)⟩ in {RATIO_RANGE[0]:g}–{RATIO_RANGE[1]:g} GeV/c", "", "| system | ratio | replicas |", "|---|---|---|"]
         for system in pbpb:
-            r = raa_ratio(config, system, batch_files)
+            r = raa_ratio(config, results, system, batch_files)
             lines.append(f"| {system} | {r['value']:.3f} +{r['stat'][0]:.3f} −{r['stat'][1]:.3f} (stat) +{r['syst'][0]:.3f} −{r['syst'][1]:.3f} (syst) | {r['replicas']} |")
         lines += ["", "## NCQ test of b→e v2", "", "| system | pT range | global fit: amplitude (NCQ = 1) | deviation | bin by bin: χ²/ndf | p-value |", "|---|---|---|---|---|---|"]
         for system in pbpb:
-            ncq = json.loads((RESULTS / "nominal" / "flow" / system / "flow.json").read_text())["ncq_deviation"]
+            ncq = json.loads(results.flow_summary(system).read_text())["ncq_deviation"]
             g, b = ncq["global_fit"], ncq["bin_by_bin"]
             amplitude = f"{g['amplitude']:.2f} ± {g['amplitude_error']:.2f}" if "amplitude" in g else "—"
             lines.append(f"| {system} | {ncq['pt_range'][0]:g}–{ncq['pt_range'][1]:g} GeV/c | {amplitude} | {g['significance_sigma']:.1f}σ | "
                          f"{b['chi2']:.1f}/{b['ndf']} | {b['p_value']:.3f} |")
         lines += ["", "## Comparisons with published data", "", "| system | data | quantity | χ²/ndf | p-value |", "|---|---|---|---|---|"]
         for system in pbpb:
-            items = json.loads((RESULTS / "nominal" / "decomposition" / system / "fit.json").read_text()).get("comparisons", [])
-            items += json.loads((RESULTS / "nominal" / "flow" / system / "flow.json").read_text()).get("comparisons", [])
+            items = json.loads(results.fit_summary(system).read_text()).get("comparisons", [])
+            items += json.loads(results.flow_summary(system).read_text()).get("comparisons", [])
             for c in items:
                 if c.get("ndf", 0) > 0:
                     lines.append(f"| {system} | {c['name']} | {c['quantity']} | {c['chi2']:.1f}/{c['ndf']} | {c['p_value']:.3f} |")

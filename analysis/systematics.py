@@ -21,6 +21,7 @@ import numpy as np
 
 from analysis.atomic_io import write_text_atomically
 from analysis.bootstrap_summary import align
+from analysis.catalogue import ResultsLayout, observables
 from analysis.published import MeasurementTable, load_table
 
 METHOD_ALTERNATIVES = {"btoe_spectrum": "btoe_subtracted", "btoe_v2_global_fit": "btoe_v2_bin_by_bin"}
@@ -112,25 +113,26 @@ def breakdown_markdown(name: str, nominal: MeasurementTable, stat: tuple, parts:
     return "\n".join(lines) + "\n"
 
 
-def combine_all(config: dict, table_outputs: list[str], breakdown_path: str, summary_path: str, use_bootstrap: bool) -> dict:
-    """Combine every observable of the selected variations; write the tables, the markdown
-    breakdown and a JSON summary (mean relative uncertainties per source)."""
+def combine_all(
+    config: dict, results: ResultsLayout, table_outputs: list[str], breakdown_path: str, summary_path: str, use_bootstrap: bool
+) -> dict:
+    """Combine every observable of the selected variations (tables read under ``results``);
+    write the tables, the markdown breakdown and a JSON summary (mean relative uncertainties
+    per source)."""
     from analysis.atomic_io import write_json_atomically
-    from analysis.bootstrap_chain import observables
-    from analysis.result_paths import RESULTS, result_table
     from analysis.variations import selected_variations, sources
 
     groups = sources(config)
     markdown = ["# Systematic uncertainty breakdown", "", "Relative uncertainties in percent (larger of up and down).", ""]
     summary = {"sources": groups, "observables": {}}
     for name, path in zip(observables(config), table_outputs):
-        nominal = load_table(result_table(name))
-        variations = {v: variation_values(result_table(name, v), nominal) for v in selected_variations(config)}
+        nominal = load_table(results.result_table(name))
+        variations = {v: variation_values(results.result_table(name, v), nominal) for v in selected_variations(config)}
         system, observable = name.split("/")
         parts_sources = dict(groups)
         if observable in METHOD_ALTERNATIVES:
-            method = method_values(result_table(f"{system}/{METHOD_ALTERNATIVES[observable]}"), nominal)
-            fraction = load_table(result_table(f"{system}/beauty_fraction"))
+            method = method_values(results.result_table(f"{system}/{METHOD_ALTERNATIVES[observable]}"), nominal)
+            fraction = load_table(results.result_table(f"{system}/beauty_fraction"))
             f_b = align(fraction.pt_low, fraction.value, nominal.pt_low)
             minimum = config["systematics"]["method_min_beauty_fraction"]
             low, high = config["flow"]["hfe_v2_fit_range"] if "_v2" in observable else config["decomposition"]["hfe_fit_range"]
@@ -138,7 +140,7 @@ def combine_all(config: dict, table_outputs: list[str], breakdown_path: str, sum
             variations["method"] = np.where((f_b >= minimum) & fitted, method, np.nan)
             parts_sources["method"] = ["method"]
         parts = combine(nominal.value, variations, parts_sources)
-        stat = statistical(name, nominal, RESULTS / "bootstrap" if use_bootstrap else None)
+        stat = statistical(name, nominal, results.bootstrap_dir() if use_bootstrap else None)
         write_systematics_table(path, name, nominal, stat, parts)
         markdown.append(breakdown_markdown(name, nominal, stat, parts))
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,27 +1,4 @@
 # Bootstrap replicas of the full chain, fanned out in batches ({batch} wildcard) and merged.
-import math
-
-from analysis.bootstrap_chain import observables
-
-BOOTSTRAP = config["bootstrap"]
-BATCHES = list(range(math.ceil(BOOTSTRAP["replicas"] / BOOTSTRAP["batch_size"])))
-
-
-def batch_replicas(batch):
-    """(first replica, number of replicas) of a batch; more replicas only add or fill batches."""
-    first = int(batch) * BOOTSTRAP["batch_size"]
-    return first, min(BOOTSTRAP["batch_size"], BOOTSTRAP["replicas"] - first)
-
-
-def measured_systems():
-    """Systems whose HFE comes from the pseudo-data measurement (event-level replicas)."""
-    return [s for s in SYSTEMS if s not in config["decomposition"]["hfe_tables"]]
-
-
-def bootstrap_outputs():
-    if not BATCHES:
-        return []
-    return ["results/bootstrap/summary.json"] + [f"results/bootstrap/{name}.csv" for name in observables(config)]
 
 
 rule bootstrap_measure:
@@ -29,17 +6,16 @@ rule bootstrap_measure:
     input:
         lambda wc: event_chunk_files(wc.system),
     output:
-        "results/bootstrap/measurement/{system}/batch_{batch}.npz",
+        str(RESULTS.bootstrap_measurement("{system}", "{batch}")),
     params:
+        config=config_params("seed", "measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
         replicas=lambda wc: batch_replicas(wc.batch),
         backend=BOOTSTRAP["backend"],
-    wildcard_constraints:
-        batch=r"\d+",
     log:
         "results/logs/bootstrap_measure/{system}_{batch}.log",
     threads: 1
     resources:
-        mem_mb=measurement_resource("mem_mb"),
+        mem_mb=by_attempt(measurement_resource("mem_mb")),
         runtime=measurement_resource("runtime", replicas=BOOTSTRAP["batch_size"]),
         **({"gpu": 1} if BOOTSTRAP["backend"] == "cuda" else {}),  # the cuda backend needs a GPU on the node
     script:
@@ -49,24 +25,23 @@ rule bootstrap_measure:
 rule bootstrap_fit:
     """The full chain (fits, R_AA, v2) on every replica of one batch."""
     input:
-        measured=expand("results/bootstrap/measurement/{system}/batch_{{batch}}.npz", system=measured_systems()),
+        measured=expand(str(RESULTS.bootstrap_measurement("{system}", "{{batch}}")), system=measured_systems()),
         hfe=[hfe_table(s) for s in SYSTEMS],
-        hfe_v2=[f"results/measurement/{s}/hfe_v2.csv" for s in PBPB_SYSTEMS if s != "<none>"],
-        responses=all_responses() + expand("results/responses/{species}_flow.npz", species=SPECIES),
+        hfe_v2=[str(RESULTS.measurement(s, "hfe_v2")) for s in PBPB_SYSTEMS if s != "<none>"],
+        responses=all_responses() + flow_responses(),
         nominal=decomposition_outputs() + flow_outputs(),  # replica results go on the nominal bins
     output:
-        "results/bootstrap/fits/batch_{batch}.npz",
+        str(RESULTS.bootstrap_batch("{batch}")),
     params:
+        config=config_params("seed", "decomposition", "flow", "systems"),
         replicas=lambda wc: batch_replicas(wc.batch),
-        systems=SYSTEMS,
         measured=measured_systems(),
-    wildcard_constraints:
-        batch=r"\d+",
+        results=str(RESULTS.root),
     log:
         "results/logs/bootstrap_fit/{batch}.log",
     threads: 1
     resources:
-        mem_mb=fit_resource("mem_mb"),
+        mem_mb=by_attempt(fit_resource("mem_mb")),
         runtime=fit_resource("runtime", n_fits=BOOTSTRAP["batch_size"] * (2 * len(SYSTEMS))),
     script:
         "../scripts/bootstrap_fit.py"
@@ -75,19 +50,20 @@ rule bootstrap_fit:
 rule bootstrap_merge:
     """Percentile bands and covariance of every result over all replicas."""
     input:
-        batches=expand("results/bootstrap/fits/batch_{batch}.npz", batch=BATCHES),
+        batches=bootstrap_batches(),
         nominal=decomposition_outputs() + flow_outputs(),
     output:
-        summary="results/bootstrap/summary.json",
-        tables=[f"results/bootstrap/{name}.csv" for name in observables(config)],
-        covariance="results/bootstrap/covariance.npz",
+        summary=str(RESULTS.bootstrap_dir() / "summary.json"),
+        tables=bootstrap_tables(),
+        covariance=str(RESULTS.bootstrap_dir() / "covariance.npz"),
     params:
-        max_failed_fraction=BOOTSTRAP["max_failed_fraction"],
+        config=config_params("systems.*.kind", "bootstrap.replicas", "bootstrap.max_failed_fraction"),
+        results=str(RESULTS.root),
     log:
         "results/logs/bootstrap_merge.log",
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=by_attempt(1000),
         runtime=5,
     script:
         "../scripts/bootstrap_merge.py"

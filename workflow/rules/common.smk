@@ -1,14 +1,29 @@
-# Configuration validation and helpers shared by all rules. A malformed config stops here,
-# before any job is scheduled, with the offending key named.
+# Configuration validation, shared names and helpers of all rules. A malformed config stops
+# here, before any job is scheduled, with the offending key named.
+import math
 import re
+from functools import lru_cache
 
 from snakemake.utils import validate
 
 from analysis import job_resources
-from analysis.config import validate_config
-from analysis.variations import NOMINAL, check_variations, selected_variations, variation_config
+from analysis.catalogue import (
+    FLOW_TABLES,
+    NOMINAL,
+    RAA_TABLES,
+    SPECTRUM_TABLES,
+    V2_TABLES,
+    ResultsLayout,
+    decomposition_tables,
+    measurement_tables,
+    observables,
+)
+from analysis.config import config_slice
 from analysis.errors import ConfigError
+from analysis.paper_figures import QUICKLOOK_KINDS, caption, figure_names
 from analysis.species import species_by_name
+from analysis.variations import check_variations, selected_variations, variation_config
+from analysis.config import validate_config
 
 try:
     _validated = validate_config(config)
@@ -21,25 +36,73 @@ try:
     check_variations(config)
 except ConfigError as error:
     raise SystemExit(f"Configuration error: {error}")
-VARIATIONS = selected_variations(config)
 
+# ---- shared names --------------------------------------------------------------------------
+RESULTS = ResultsLayout("results")
+VARIATIONS = selected_variations(config)
 SPECIES = config["decay_library"]["species"]
+BEAUTY_SPECIES = [s for s in SPECIES if species_by_name(s).flavour == "beauty"]
 CHUNKS = list(range(config["decay_library"]["chunks"]))
+SYSTEMS = list(config["systems"])
+PP_SYSTEMS = [s for s in SYSTEMS if config["systems"][s]["kind"] == "pp"] or ["<none>"]
+PBPB_SYSTEMS = [s for s in SYSTEMS if config["systems"][s]["kind"] == "PbPb"] or ["<none>"]
+BOOTSTRAP = config["bootstrap"]
+BATCHES = list(range(math.ceil(BOOTSTRAP["replicas"] / BOOTSTRAP["batch_size"])))
+FIGURE_NAMES = figure_names(config)
+QUICKLOOK_NAMES = figure_names(config, QUICKLOOK_KINDS)
 
 
 wildcard_constraints:
     species="|".join(SPECIES),
     chunk=r"\d+",
+    batch=r"\d+",
     system="|".join(map(re.escape, config["systems"])),
     variation="|".join(map(re.escape, [NOMINAL] + VARIATIONS)),
 
 
+# ---- the config a rule reads, as params --------------------------------------------------------
+@lru_cache(maxsize=None)
+def config_of(variation):
+    """The validated config of a variation (``nominal``: the config itself)."""
+    return variation_config(config, variation)
+
+
+def config_params(*keys):
+    """A params entry with the parts of the config a rule reads (PyPSA-Eur's config_provider).
+    Snakemake stores params with the outputs, so editing any of these keys reruns the rule and
+    what depends on it, and editing any other key does not. Keys are dotted paths; a ``*``
+    segment takes every entry; ``{system}`` is the job's wildcard. Jobs with a ``{variation}``
+    wildcard read their variation's config."""
+
+    def provider(wildcards):
+        source = config_of(getattr(wildcards, "variation", NOMINAL))
+        names = {name: getattr(wildcards, name) for name in ("system", "species") if hasattr(wildcards, name)}
+        return config_slice(source, [key.format(**names) for key in keys])
+
+    return provider
+
+
+# ---- file lists ------------------------------------------------------------------------------
 def decay_chunk_files(species):
-    """ROOT files of the decay library of one species."""
+    """ROOT files of the decay library of one species (or a list of species)."""
     return expand("results/decays/{species}/chunk_{chunk}.root", species=species, chunk=CHUNKS)
 
 
-def truth_curve_specs(config):
+def all_responses():
+    return expand("results/responses/{species}.npz", species=SPECIES) + expand(
+        "results/responses/{species}_to_D0.npz", species=BEAUTY_SPECIES
+    )
+
+
+def flow_responses():
+    return expand("results/responses/{species}_flow.npz", species=SPECIES)
+
+
+def decay_library_outputs():
+    return ["results/decays/electron_yields.json", *all_responses(), *flow_responses()]
+
+
+def truth_curve_specs():
     """All curve specifications of the truth section (to list the tables they fit)."""
     truth = config["truth"]
     specs = [truth["charm_pp"], truth["beauty_pp"], *truth["charm_ratios"].values()]
@@ -48,9 +111,100 @@ def truth_curve_specs(config):
     return specs
 
 
+def event_chunk_files(system):
+    return expand("results/events/{system}/chunk_{chunk}.root", system=system, chunk=range(config["systems"][system]["chunks"]))
+
+
+def pseudo_data_outputs():
+    outputs = ["results/truth/truth.json"]
+    for system in SYSTEMS:
+        outputs += [str(RESULTS.measurement(system, t)) for t in measurement_tables(config["systems"][system]["kind"])]
+    return outputs
+
+
+def hfe_table(system, variation=NOMINAL):
+    """The HFE input of a system: a configured table, else the pseudo-data measurement."""
+    tables = config_of(variation)["decomposition"]["hfe_tables"]
+    return tables.get(system, str(RESULTS.measurement(system, "hfe_spectrum")))
+
+
+def decomposition_outputs(variation=NOMINAL):
+    outputs = []
+    for system in SYSTEMS:
+        outputs += [str(RESULTS.decomposition(system, t, variation)) for t in decomposition_tables(config["systems"][system]["kind"])]
+    return outputs
+
+
+def flow_outputs(variation=NOMINAL):
+    return [str(RESULTS.flow(s, t, variation)) for s in PBPB_SYSTEMS if s != "<none>" for t in V2_TABLES]
+
+
+def batch_replicas(batch):
+    """(first replica, number of replicas) of a batch; more replicas only add or fill batches."""
+    first = int(batch) * BOOTSTRAP["batch_size"]
+    return first, min(BOOTSTRAP["batch_size"], BOOTSTRAP["replicas"] - first)
+
+
+def measured_systems():
+    """Systems whose HFE comes from the pseudo-data measurement (event-level replicas)."""
+    return [s for s in SYSTEMS if s not in config["decomposition"]["hfe_tables"]]
+
+
+def bootstrap_batches():
+    return [str(RESULTS.bootstrap_batch(b)) for b in BATCHES]
+
+
+def bootstrap_tables():
+    return [str(RESULTS.bootstrap_table(name)) for name in observables(config)]
+
+
+def bootstrap_outputs():
+    return [str(RESULTS.bootstrap_dir() / "summary.json")] + bootstrap_tables() if BATCHES else []
+
+
+def variation_outputs():
+    return [f for v in VARIATIONS for f in decomposition_outputs(v) + flow_outputs(v)]
+
+
+def systematics_tables():
+    return [str(RESULTS.systematics_table(name)) for name in observables(config)]
+
+
+def systematics_outputs():
+    return ["results/systematics/breakdown.md", "results/systematics/summary.json"] + systematics_tables()
+
+
+def figure_outputs():
+    return expand("results/figures/{figure}.{ext}", figure=FIGURE_NAMES, ext=("pdf", "png"))
+
+
+def quicklook_outputs(kinds=QUICKLOOK_KINDS):
+    """Quick-look figures (nominal fit uncertainties only) of the given kinds."""
+    names = figure_names(config, kinds)
+    return expand("results/quicklook/{figure}.{ext}", figure=names, ext=("pdf", "png"))
+
+
+def quicklook_inputs():
+    truth = [str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in SYSTEMS for f in ("ctoe", "btoe")]
+    return decomposition_outputs() + flow_outputs() + truth
+
+
+def figure_inputs():
+    truth = [str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in SYSTEMS for f in ("ctoe", "btoe")]
+    return decomposition_outputs() + flow_outputs() + systematics_outputs() + truth
+
+
 # ---- batch-system resources, derived from the configured sizes (analysis/job_resources.py) ----
+# A retried job (snakemake --retries N) asks for the memory of its attempt times the first one.
 LIBRARY = config["decay_library"]
 PARENTS_PER_SPECIES = LIBRARY["chunks"] * LIBRARY["parents_per_chunk"]
+
+
+def by_attempt(mem_mb):
+    """Memory request growing with the attempt (1st: mem_mb, 2nd: 2 x mem_mb, ...)."""
+    if callable(mem_mb):
+        return lambda wildcards, attempt: mem_mb(wildcards) * attempt
+    return lambda wildcards, attempt: mem_mb * attempt
 
 
 def decay_chunk_resource(key):

@@ -1,34 +1,24 @@
 # Decay library: PYTHIA 8 decays of heavy-flavour hadrons -> ROOT ntuples -> electron responses.
 
 
-BEAUTY_SPECIES = [s for s in SPECIES if species_by_name(s).flavour == "beauty"]
-
-
-def decay_library_outputs():
-    return [
-        "results/decays/electron_yields.json",
-        *expand("results/responses/{species}.npz", species=SPECIES),
-        *expand("results/responses/{species}_to_D0.npz", species=BEAUTY_SPECIES),
-        *expand("results/responses/{species}_flow.npz", species=SPECIES),
-    ]
-
-
 rule decay_chunk:
     """Decay parents_per_chunk hadrons of one species with PYTHIA; one ROOT file per chunk."""
     output:
         "results/decays/{species}/chunk_{chunk}.root",
     params:
-        n_parents=config["decay_library"]["parents_per_chunk"],
-        parents_per_event=config["decay_library"]["parents_per_event"],
-        pt_max=config["decay_library"]["pt_max"],
-        y_max=config["decay_library"]["y_max"],
-        forced_decays=config["decay_library"]["forced_decays"],
-        seed=config["seed"],
+        config=config_params(
+            "seed",
+            "decay_library.parents_per_chunk",
+            "decay_library.parents_per_event",
+            "decay_library.pt_max",
+            "decay_library.y_max",
+            "decay_library.forced_decays",
+        ),
     log:
         "results/logs/decay_chunk/{species}_{chunk}.log",
     threads: 1
     resources:
-        mem_mb=decay_chunk_resource("mem_mb"),
+        mem_mb=by_attempt(decay_chunk_resource("mem_mb")),
         runtime=decay_chunk_resource("runtime"),
     script:
         "../scripts/generate_decay_chunk.py"
@@ -41,14 +31,12 @@ rule electron_yields:
     output:
         "results/decays/electron_yields.json",
     params:
-        species=SPECIES,
-        scaling=config["response"]["branching_ratio_scaling"],
-        step_size=config["response"]["step_size"],
+        config=config_params("response.branching_ratio_scaling", "response.step_size"),
     log:
         "results/logs/electron_yields.log",
     threads: 1
     resources:
-        mem_mb=response_resource("mem_mb"),
+        mem_mb=by_attempt(response_resource("mem_mb")),
         runtime=response_resource("runtime", n_species=len(SPECIES)),
     script:
         "../scripts/measure_electron_yields.py"
@@ -62,14 +50,13 @@ rule response:
     output:
         "results/responses/{species}.npz",
     params:
-        response=config["response"],
-        pt_max=config["decay_library"]["pt_max"],
+        config=config_params("response", "decay_library.pt_max"),
         flow=False,
     log:
         "results/logs/response/{species}.log",
     threads: 1
     resources:
-        mem_mb=response_resource("mem_mb"),
+        mem_mb=by_attempt(response_resource("mem_mb")),
         runtime=response_resource("runtime"),
     script:
         "../scripts/build_response.py"
@@ -82,13 +69,12 @@ rule dzero_response:
     output:
         "results/responses/{species}_to_D0.npz",
     params:
-        response=config["response"],
-        pt_max=config["decay_library"]["pt_max"],
+        config=config_params("response", "decay_library.pt_max"),
     log:
         "results/logs/dzero_response/{species}.log",
     threads: 1
     resources:
-        mem_mb=response_resource("mem_mb"),
+        mem_mb=by_attempt(response_resource("mem_mb")),
         runtime=response_resource("runtime"),
     script:
         "../scripts/build_dzero_response.py"
@@ -102,14 +88,13 @@ rule flow_response:
     output:
         "results/responses/{species}_flow.npz",
     params:
-        response=config["response"],
-        pt_max=config["decay_library"]["pt_max"],
+        config=config_params("response", "decay_library.pt_max"),
         flow=True,
     log:
         "results/logs/flow_response/{species}.log",
     threads: 1
     resources:
-        mem_mb=response_resource("mem_mb"),
+        mem_mb=by_attempt(response_resource("mem_mb")),
         runtime=response_resource("runtime"),
     script:
         "../scripts/build_response.py"

@@ -1,16 +1,4 @@
 # Paper figures (PDF + PNG under results/figures/), the snakemake --report captions, HEPData and the summary.
-from analysis.paper_figures import caption, figure_names
-
-FIGURE_NAMES = figure_names(config)
-
-
-def figure_outputs():
-    return expand("results/figures/{figure}.{ext}", figure=FIGURE_NAMES, ext=("pdf", "png"))
-
-
-def figure_inputs():
-    truth = expand("results/measurement/{system}/truth_{flavour}_spectrum.csv", system=SYSTEMS, flavour=("ctoe", "btoe"))
-    return decomposition_outputs() + flow_outputs() + systematics_outputs() + truth
 
 
 rule figure:
@@ -21,14 +9,52 @@ rule figure:
         pdf="results/figures/{figure}.pdf",
         png=report("results/figures/{figure}.png", caption="../report/figure.rst", category="Figures"),
     params:
+        config=config_params(
+            "systems.*.kind",
+            "systems.*.taa_per_mb",
+            "decomposition.comparisons",
+            "flow.comparisons",
+            "figures",
+        ),
         caption=lambda wc: caption(wc.figure),
+        results=str(RESULTS.root),
+        with_systematics=True,
     wildcard_constraints:
         figure="|".join(FIGURE_NAMES),
     log:
         "results/logs/figure/{figure}.log",
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=by_attempt(1000),
+        runtime=5,
+    script:
+        "../scripts/draw_figure.py"
+
+
+rule quicklook_figure:
+    """One figure with the nominal fit uncertainties only: does not wait for the bootstrap or the variations."""
+    input:
+        quicklook_inputs(),
+    output:
+        pdf="results/quicklook/{figure}.pdf",
+        png="results/quicklook/{figure}.png",
+    params:
+        config=config_params(
+            "systems.*.kind",
+            "systems.*.taa_per_mb",
+            "decomposition.comparisons",
+            "flow.comparisons",
+            "figures",
+        ),
+        results=str(RESULTS.root),
+        with_systematics=False,
+    wildcard_constraints:
+        figure="|".join(QUICKLOOK_NAMES),
+    log:
+        "results/logs/quicklook/{figure}.log",
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
         runtime=5,
     script:
         "../scripts/draw_figure.py"
@@ -40,11 +66,14 @@ rule hepdata:
         systematics_outputs(),
     output:
         "results/hepdata/submission.tar.gz",
+    params:
+        config=config_params("systems.*.kind"),
+        results=str(RESULTS.root),
     log:
         "results/logs/hepdata.log",
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=by_attempt(1000),
         runtime=5,
     script:
         "../scripts/write_hepdata.py"
@@ -54,15 +83,18 @@ rule summary:
     """Headline numbers with their uncertainties (results/summary.md)."""
     input:
         systematics=systematics_outputs(),
-        batches=expand("results/bootstrap/fits/batch_{batch}.npz", batch=BATCHES),
+        batches=bootstrap_batches(),
         fits=decomposition_outputs() + flow_outputs(),
     output:
         report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+    params:
+        config=config_params("systems.*.kind", "variations.*.source", "systematics.only"),
+        results=str(RESULTS.root),
     log:
         "results/logs/summary.log",
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=by_attempt(1000),
         runtime=5,
     script:
         "../scripts/write_summary.py"

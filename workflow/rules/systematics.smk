@@ -1,19 +1,6 @@
 # Systematic variations ({variation} wildcard: results/<variation>/...) and their combination.
 
 
-def variation_outputs():
-    outputs = []
-    for variation in VARIATIONS:
-        outputs += decomposition_outputs(variation) + flow_outputs(variation)
-    return outputs
-
-
-def systematics_outputs():
-    return ["results/systematics/breakdown.md", "results/systematics/summary.json"] + [
-        f"results/systematics/{name}.csv" for name in observables(config)
-    ]
-
-
 rule combine_systematics:
     """Per source: largest deviation of its variations; total in quadrature; bootstrap stat kept apart."""
     input:
@@ -21,17 +8,24 @@ rule combine_systematics:
         variations=variation_outputs(),
         bootstrap=bootstrap_outputs(),
     output:
-        tables=[f"results/systematics/{name}.csv" for name in observables(config)],
+        tables=systematics_tables(),
         breakdown="results/systematics/breakdown.md",
         summary="results/systematics/summary.json",
     params:
+        config=config_params(
+            "systems.*.kind",
+            "variations.*.source",
+            "systematics",
+            "decomposition.hfe_fit_range",
+            "flow.hfe_v2_fit_range",
+        ),
         use_bootstrap=bool(BATCHES),
-        sources=lambda wc: {v: config["variations"][v] for v in VARIATIONS},
+        results=str(RESULTS.root),
     log:
         "results/logs/combine_systematics.log",
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=by_attempt(1000),
         runtime=5,
     script:
         "../scripts/combine_systematics.py"

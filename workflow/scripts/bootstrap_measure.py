@@ -1,9 +1,11 @@
 """Snakemake script: event-level bootstrap replicas of one system's HFE measurement (one batch)."""
 
-import logging
-
 from analysis.bootstrap_io import measure_replicas
+from analysis.rule_logging import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
 first, count = snakemake.params.replicas
-measure_replicas(snakemake.output[0], snakemake.config, snakemake.wildcards.system, list(snakemake.input), first, count, snakemake.params.backend)
+measure_replicas(
+    snakemake.output[0], snakemake.params.config, snakemake.wildcards.system, list(snakemake.input), first, count,
+    snakemake.params.backend,
+)

@@ -1,8 +1,12 @@
 """Snakemake script: percentile bands and covariance of every result over all replicas."""
 
-import logging
-
 from analysis.bootstrap_io import merge_replicas
+from analysis.catalogue import ResultsLayout
+from analysis.rule_logging import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
-merge_replicas(dict(snakemake.output.items()), snakemake.config, list(snakemake.input.batches), snakemake.params.max_failed_fraction)
+log_to(snakemake.log[0])
+config = snakemake.params.config
+merge_replicas(
+    dict(snakemake.output.items()), config, ResultsLayout(snakemake.params.results), list(snakemake.input.batches),
+    config["bootstrap"]["max_failed_fraction"],
+)

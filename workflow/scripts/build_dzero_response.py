@@ -3,10 +3,12 @@
 import logging
 
 from analysis.response import build_dzero_response
+from analysis.rule_logging import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
+config = snakemake.params.config
 response = build_dzero_response(
-    snakemake.wildcards.species, list(snakemake.input.decays), snakemake.params.response, snakemake.params.pt_max
+    snakemake.wildcards.species, list(snakemake.input.decays), config["response"], config["decay_library"]["pt_max"]
 )
 response.save(snakemake.output[0])
 logging.info("D0 response %s: shape %s", snakemake.wildcards.species, response.matrix.shape)

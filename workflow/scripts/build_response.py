@@ -4,14 +4,16 @@
 import logging
 
 from analysis.response import build_species_response
+from analysis.rule_logging import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
+config = snakemake.params.config
 response = build_species_response(
     snakemake.wildcards.species,
     list(snakemake.input.decays),
     snakemake.input.yields,
-    snakemake.params.response,
-    snakemake.params.pt_max,
+    config["response"],
+    config["decay_library"]["pt_max"],
     flow=snakemake.params.flow,
 )
 response.save(snakemake.output[0])

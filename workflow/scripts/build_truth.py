@@ -3,10 +3,11 @@
 import logging
 
 from analysis.response import ResponseMatrix
+from analysis.rule_logging import log_to
 from analysis.truth import TruthModel, build_truth, check_truth_curves, write_truth
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
-config = snakemake.config
+log_to(snakemake.log[0])
+config = snakemake.params.config
 dzero = {ResponseMatrix.load(p).provenance["species"]: ResponseMatrix.load(p) for p in snakemake.input.dzero}
 description = build_truth(config, dzero)
 check_truth_curves(

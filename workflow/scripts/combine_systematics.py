@@ -1,11 +1,11 @@
 """Snakemake script: per-source and total systematic uncertainties of every result."""
 
-import logging
-
+from analysis.catalogue import ResultsLayout
+from analysis.rule_logging import log_to
 from analysis.systematics import combine_all
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
 combine_all(
-    snakemake.config, list(snakemake.output.tables), snakemake.output.breakdown, snakemake.output.summary,
-    use_bootstrap=snakemake.params.use_bootstrap,
+    snakemake.params.config, ResultsLayout(snakemake.params.results), list(snakemake.output.tables),
+    snakemake.output.breakdown, snakemake.output.summary, use_bootstrap=snakemake.params.use_bootstrap,
 )

@@ -3,8 +3,14 @@
 import logging
 from pathlib import Path
 
-from analysis.paper_figures import draw
+from analysis.catalogue import ResultsLayout
+from analysis.paper_figures import FigureInputs, draw
+from analysis.rule_logging import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
-written = draw(snakemake.wildcards.figure, snakemake.config, Path(snakemake.output.pdf).with_suffix(""))
+log_to(snakemake.log[0])
+config = snakemake.params.config
+written = draw(
+    snakemake.wildcards.figure, config, FigureInputs(ResultsLayout(snakemake.params.results), snakemake.params.with_systematics), Path(snakemake.output.pdf).with_suffix(""),
+    config["figures"]["png_dpi"],
+)
 logging.info("wrote %s", [str(p) for p in written])

@@ -5,17 +5,16 @@ import logging
 
 from analysis.flow_analysis import flow_of_system, load_flow_responses, write_flow
 from analysis.published import load_table
+from analysis.rule_logging import log_to
 from analysis.system_decomposition import load_responses
-from analysis.variations import variation_config
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
 system = snakemake.wildcards.system
-config = variation_config(snakemake.config, snakemake.wildcards.variation)
 electrons, dzero = load_responses(snakemake.input.responses)
 with open(snakemake.input.decomposition) as f:
     decomposition = json.load(f)
 result = flow_of_system(
-    system, config, load_table(snakemake.input.hfe_v2), decomposition, electrons, dzero,
+    system, snakemake.params.config, load_table(snakemake.input.hfe_v2), decomposition, electrons, dzero,
     load_flow_responses(snakemake.input.responses),
 )
 write_flow(dict(snakemake.output.items()), system, result)

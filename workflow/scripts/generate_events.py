@@ -5,14 +5,16 @@ import logging
 from analysis.decay_ntuple import read_provenance
 from analysis.electron_yields import read_all_scale_factors
 from analysis.pseudo_data import build_system_setup, write_event_chunk
+from analysis.rule_logging import log_to
 from analysis.truth import TruthModel
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
+config = snakemake.params.config
 library = {}
 for path in snakemake.input.decays:
     library.setdefault(read_provenance(path)["species"], []).append(path)
 system, chunk = snakemake.wildcards.system, int(snakemake.wildcards.chunk)
 factors = read_all_scale_factors(snakemake.input.yields)
-setup = build_system_setup(system, snakemake.config, TruthModel.load(snakemake.input.truth), library, factors)
-provenance = write_event_chunk(snakemake.output[0], system, chunk, snakemake.config, setup)
+setup = build_system_setup(system, config, TruthModel.load(snakemake.input.truth), library, factors)
+provenance = write_event_chunk(snakemake.output[0], system, chunk, config, setup)
 logging.info("written %s: %s", snakemake.output[0], provenance)

@@ -3,9 +3,9 @@
 import logging
 
 from analysis.electron_yields import write_electron_yields
+from analysis.rule_logging import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
-summary = write_electron_yields(
-    snakemake.output[0], list(snakemake.input), snakemake.params.scaling, snakemake.params.step_size
-)
+log_to(snakemake.log[0])
+response = snakemake.params.config["response"]
+summary = write_electron_yields(snakemake.output[0], list(snakemake.input), response["branching_ratio_scaling"], response["step_size"])
 logging.info("scale factors: %s", summary["scale_factors"])

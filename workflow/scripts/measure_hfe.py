@@ -4,10 +4,12 @@ import logging
 
 from analysis.hfe_measurement import accumulate, results
 from analysis.measurement_output import settings_from_config, write_measurement
+from analysis.rule_logging import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
+config = snakemake.params.config
 system = snakemake.wildcards.system
-settings = settings_from_config(snakemake.config, system)
+settings = settings_from_config(config, system)
 measured = results(accumulate(list(snakemake.input), settings))
-write_measurement(dict(snakemake.output.items()), system, snakemake.config, measured, list(snakemake.input))
+write_measurement(dict(snakemake.output.items()), system, config, measured, list(snakemake.input))
 logging.info("%s: %d events, resolution %s", system, measured["n_events"], measured.get("resolution"))

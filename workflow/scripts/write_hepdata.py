@@ -3,7 +3,10 @@
 import logging
 from pathlib import Path
 
+from analysis.catalogue import ResultsLayout
 from analysis.hepdata_output import write_submission
+from analysis.rule_logging import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
-logging.info("wrote %s", write_submission(snakemake.config, Path(snakemake.output[0]).parent))
+log_to(snakemake.log[0])
+written = write_submission(snakemake.params.config, ResultsLayout(snakemake.params.results), Path(snakemake.output[0]).parent)
+logging.info("wrote %s", written)

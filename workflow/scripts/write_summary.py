@@ -2,7 +2,10 @@
 
 import logging
 
+from analysis.catalogue import ResultsLayout
+from analysis.rule_logging import log_to
 from analysis.summary_report import write_summary
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
-logging.info("\n%s", write_summary(snakemake.config, snakemake.output[0], list(snakemake.input.batches)))
+log_to(snakemake.log[0])
+text = write_summary(snakemake.params.config, ResultsLayout(snakemake.params.results), snakemake.output[0], list(snakemake.input.batches))
+logging.info("\n%s", text)

@@ -1,0 +1,95 @@
+"""A config edit reruns exactly what it affects: on a finished run of the test config, edit one
+key and check that ``snakemake -n`` plans the jobs of the rules that read the key (their
+``config`` params) and of everything downstream of them, and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from workflow_helpers import run_snakemake
+
+pytestmark = pytest.mark.slow
+
+DOWNSTREAM_OF_FITS = {"bootstrap_fit", "bootstrap_merge", "combine_systematics", "figure", "hepdata", "summary", "all"}
+FITS = {"decompose_pp", "decompose_pbpb", "flow_pbpb"} | DOWNSTREAM_OF_FITS
+MEASUREMENT = {"measure_hfe_pp", "measure_hfe_pbpb", "bootstrap_measure"} | FITS
+DECAY_LIBRARY = {"decay_chunk", "electron_yields", "response", "dzero_response", "flow_response"}
+ALL_RULES = DECAY_LIBRARY | {"truth_model", "pseudo_events"} | MEASUREMENT
+
+# (dotted key, new value, rules expected to run: all their jobs, or {rule: number of jobs})
+EDITS = [
+    ("decay_library.parents_per_event", 50, ALL_RULES),
+    ("response.electron_eta_max", 0.7, ALL_RULES - {"decay_chunk", "electron_yields"}),
+    ("truth.beauty_fractions.B0", 0.40, ALL_RULES - DECAY_LIBRARY),
+    ("pseudo_data.background.ratio_to_signal", 0.7, {"pseudo_events"} | MEASUREMENT),
+    ("measurement.step_size", 5000, MEASUREMENT),
+    ("measurement.background_origin", 4, MEASUREMENT),
+    ("systems.PbPb_30-50.event_plane_resolution", [0.8, 0.6, 0.65], {
+        # one system: its events, measurements and fits (nominal + 4 variations), then all outputs
+        "pseudo_events": 2, "measure_hfe_pbpb": 1, "bootstrap_measure": 2, "decompose_pbpb": 5, "flow_pbpb": 5,
+        **{rule: None for rule in DOWNSTREAM_OF_FITS},
+    }),
+    ("decomposition.hfe_fit_range", [1.0, 10.0], FITS),
+    ("decomposition.max_chi2_ndf", 6.0, FITS),
+    ("flow.ncq_range", [3.0, 6.0], {"flow_pbpb"} | DOWNSTREAM_OF_FITS),
+    ("bootstrap.max_failed_fraction", 0.2, {"bootstrap_merge", "combine_systematics", "figure", "hepdata", "summary", "all"}),
+    ("systematics.method_min_beauty_fraction", 0.4, {"combine_systematics", "figure", "hepdata", "summary", "all"}),
+    ("variations.taa_up.overrides", {"systems.PbPb_0-10.taa_per_mb.value": 23.6}, {
+        # one variation of one system: its Pb-Pb fit and flow, then the combination and outputs
+        "decompose_pbpb": 1, "flow_pbpb": 1, "combine_systematics": 1, "figure": None, "hepdata": 1, "summary": 1, "all": 1,
+    }),
+    ("figures.png_dpi", 150, {"figure", "all"}),
+    # keys that no rule reads: nothing to do
+    ("variations.shape_power_law.description", "another description", set()),
+]
+
+
+def nested(key: str, value) -> dict:
+    for part in reversed(key.split(".")):
+        value = {part: value}
+    return value
+
+
+def planned_jobs(workdir, *args) -> dict[str, int]:
+    """{rule: number of jobs} that ``snakemake -n ARGS`` plans."""
+    result = run_snakemake(workdir, *args, "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = result.stdout + result.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
+
+
+@pytest.fixture(scope="module")
+def finished(local_workflow):
+    assert planned_jobs(local_workflow) == {}, "the finished test run is not up to date"
+    return local_workflow
+
+
+@pytest.fixture(scope="module")
+def all_jobs(finished):
+    return planned_jobs(finished, "--forceall")
+
+
+def test_every_stage_is_covered():
+    stages = {key.split(".")[0] for key, _, _ in EDITS}
+    expected = {"decay_library", "response", "truth", "pseudo_data", "measurement", "systems", "decomposition", "flow",
+                "bootstrap", "systematics", "variations", "figures"}
+    assert stages == expected and len(EDITS) >= 12
+
+
+@pytest.mark.parametrize("key, value, expected", EDITS, ids=[e[0] for e in EDITS])
+def test_config_edit_plans_exactly_the_affected_jobs(finished, all_jobs, key, value, expected, tmp_path):
+    edit = finished / "config" / f"edit_{tmp_path.name}.yaml"
+    edit.write_text(yaml.safe_dump(nested(key, value)))
+    try:
+        planned = planned_jobs(finished, "--configfile", "config/test.yaml", str(edit.relative_to(finished)))
+    finally:
+        edit.unlink()
+    counts = expected if isinstance(expected, dict) else dict.fromkeys(expected)
+    want = {rule: all_jobs[rule] if n is None else n for rule, n in counts.items()}
+    assert planned == want, f"{key}: planned {planned}, expected {want}"
