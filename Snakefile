@@ -1,11 +1,18 @@
 # HFE charm/beauty separation workflow. Run `snakemake` from this directory (the default
-# workflow profile in workflow/profiles/default sets the cores); see README.md.
+# workflow profile in workflow/profiles/default sets the cores); see README.md and docs/.
 from snakemake.utils import min_version
 
 min_version("8.0")
 
 
 configfile: "config/config.yaml"
+
+
+# The OS image of `snakemake --sdm conda apptainer`: each job's conda environment (conda: of its
+# rule, workflow/envs/) is built and run inside this image (conda 24.9.2; Snakemake 9 needs
+# conda >= 24.7.1). Plain `snakemake` and `--sdm conda` ignore it. It must come before
+# the includes: a global container applies to the rules defined after it.
+container: "docker://condaforge/miniforge3:24.9.2-0"
 
 
 include: "workflow/rules/common.smk"

@@ -1,4 +1,4 @@
-"""Bootstrap replica accumulation: analysis.replica_sums against scikit-hep `resample` and
+"""Bootstrap replica accumulation: hfe.stats.replica_sums against scikit-hep `resample` and
 scipy.stats.bootstrap, side by side in one run; scaling with events and replicas; GPU speed-up
 when cupy and a CUDA device are present.
 
@@ -26,9 +26,9 @@ import tracemalloc
 
 import numpy as np
 
-from analysis.backend import array_module, cuda_available
-from analysis.replica_sums import ReplicaSums
-from analysis.replica_weights import stream_key
+from hfe.core.backend import array_module, cuda_available
+from hfe.stats.replica_sums import ReplicaSums
+from hfe.stats.replica_weights import stream_key
 
 N_BINS = 14
 KEY = stream_key(12345)

@@ -1,6 +1,6 @@
 """The bootstrap measurement step on real event ntuples: CPU (numpy) against GPU (cupy).
 
-Runs analysis.bootstrap_io.measure_replicas (what the ``bootstrap_measure`` rule runs) on the
+Runs hfe.bootstrap.batches.measure_replicas (what the ``bootstrap_measure`` rule runs) on the
 given pseudo-data ntuples of one system, once per backend, side by side in one process, and
 checks that the two replica files are byte-identical.
 
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.backend import cuda_available
-from analysis.bootstrap_io import measure_replicas
-from analysis.config import load_config
+from hfe.bootstrap.batches import measure_replicas
+from hfe.core.backend import cuda_available
+from hfe.core.config import load_config
 
 
 def timed_measurement(config: dict, system: str, paths: list[str], replicas: int, backend: str, output: Path) -> float:

@@ -5,9 +5,9 @@ All methods run side by side in one process on the same machine; the ratio is wh
 
 * plain loop      : what one writes first: default PYTHIA, one parent per event, scan the whole
                     event record for final electrons, climb each electron's mother chain
-* library, unforced: analysis.decay_generator.generate_decays with ForcedDecays(enabled=False):
+* library, unforced: hfe.decays.generator.generate_decays with ForcedDecays(enabled=False):
                     200 parents per Pythia.next(), light-hadron decays off, downward walk
-* library         : the default: forced and stratified decays (analysis.forced_decays)
+* library         : the default: forced and stratified decays (hfe.decays.forced_decays)
 
 Two rates per method: parents/s (PYTHIA decays per second) and the *unforced-equivalent*
 rate, the number of unforced decays per second that would give the same statistical precision
@@ -27,11 +27,11 @@ import time
 import awkward as ak
 import numpy as np
 
-from analysis import pdg_codes
-from analysis.decay_generator import DecayKinematics, generate_decays, library_decayers, make_decayer
-from analysis.electron_origin import ElectronOrigin
-from analysis.forced_decays import ForcedDecays
-from analysis.species import SPECIES
+from hfe.core import pdg_codes
+from hfe.core.electron_origin import ElectronOrigin
+from hfe.core.species import SPECIES
+from hfe.decays.forced_decays import ForcedDecays
+from hfe.decays.generator import DecayKinematics, generate_decays, library_decayers, make_decayer
 
 
 def plain_loop(species, n_parents: int, seed: int, pythia) -> int:

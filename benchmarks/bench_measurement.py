@@ -20,19 +20,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis.config import load_config
-from analysis.decay_library import write_decay_chunk
-from analysis.pseudo_data import build_system_setup, write_event_chunk
-from analysis.response import build_dzero_response
-from analysis.species import SPECIES
-from analysis.truth import TruthModel, build_truth
+from hfe.core.config import load_config
+from hfe.core.species import SPECIES
+from hfe.decays.library import write_decay_chunk
+from hfe.decays.response import build_dzero_response
+from hfe.pseudodata.chunk import build_system_setup, write_event_chunk
+from hfe.pseudodata.truth import TruthModel, build_truth
 
 CHILD = """
 import json, resource, sys, time, tracemalloc
 import uproot, awkward as ak
-from analysis.config import load_config
-from analysis.hfe_measurement import accumulate, results
-from analysis.measurement_output import settings_from_config
+from hfe.core.config import load_config
+from hfe.measurement.hfe import accumulate, results
+from hfe.measurement.output import settings_from_config
 config = load_config("config/config.yaml")
 settings = settings_from_config(config, "PbPb_0-10")
 paths = sys.argv[1:]

@@ -16,12 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis.decay_generator import DecayKinematics
-from analysis.decay_library import write_decay_chunk
+from hfe.decays.generator import DecayKinematics
+from hfe.decays.library import write_decay_chunk
 
 CHILD = """
 import json, resource, sys, time, tracemalloc
-from analysis.response import build_response, uniform_edges
+from hfe.decays.response import build_response, uniform_edges
 paths = sys.argv[1:]
 tracemalloc.start()
 start = time.perf_counter()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.decay_generator import DecayKinematics
-from analysis.decay_library import write_decay_chunk
-from analysis.species import SPECIES
+from hfe.core.species import SPECIES
+from hfe.decays.generator import DecayKinematics
+from hfe.decays.library import write_decay_chunk
 from workflow_helpers import copy_workflow, run_snakemake
 
 # Parents per species in the session library: enough for percent-level branching-ratio checks
@@ -14,6 +14,17 @@ from workflow_helpers import copy_workflow, run_snakemake
 LIBRARY_PARENTS = {"charm": 40_000, "beauty": 20_000}
 LIBRARY_CHUNKS = 2
 LIBRARY_SEED = 11
+
+
+# Tests that need the PYTHIA session library or a workflow run belong to the slow tier
+# (`pytest -m slow`); the default tier (`python -m pytest`) stays under 3 minutes on 2 cores.
+SLOW_FIXTURES = {"decay_library", "local_workflow"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

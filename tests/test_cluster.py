@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from workflow_helpers import copy_workflow, run_snakemake
 
 pytestmark = pytest.mark.cluster

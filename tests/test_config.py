@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.config import load_config, load_schema, validate_config
-from analysis.errors import ConfigError
-from analysis.species import SPECIES
+from hfe.core.config import load_config, load_schema, validate_config
+from hfe.core.errors import ConfigError
+from hfe.core.species import SPECIES
 
 
 def test_defaults_are_filled():

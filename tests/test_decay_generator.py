@@ -6,11 +6,11 @@ import awkward as ak
 import numpy as np
 import pytest
 
-from analysis import pdg_codes
-from analysis.decay_generator import generate_decays, heavy_flavour_electrons, make_decayer
-from analysis.electron_origin import ElectronOrigin
-from analysis.forced_decays import ForcedDecays
-from analysis.species import SPECIES
+from hfe.core import pdg_codes
+from hfe.core.electron_origin import ElectronOrigin
+from hfe.core.species import SPECIES
+from hfe.decays.forced_decays import ForcedDecays
+from hfe.decays.generator import generate_decays, heavy_flavour_electrons, make_decayer
 
 
 def pythia_table_electron_fraction(pythia, pdg: int, product: int) -> float:

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 import uproot
 
-from analysis.decay_generator import DecayKinematics, generate_decays
-from analysis.decay_library import write_decay_chunk
-from analysis.decay_ntuple import (
+from hfe.core.errors import NtupleError
+from hfe.core.species import SPECIES
+from hfe.decays.generator import DecayKinematics, generate_decays
+from hfe.decays.library import write_decay_chunk
+from hfe.decays.ntuple import (
     ELECTRON_BRANCHES,
     PARENT_BRANCHES,
     TREE_NAME,
@@ -18,8 +20,6 @@ from analysis.decay_ntuple import (
     read_provenance,
     write_decay_file,
 )
-from analysis.errors import NtupleError
-from analysis.species import SPECIES
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,26 @@ import copy
 import numpy as np
 import pytest
 
-from analysis.decomposition import Dataset, FitError, global_fit, propagate
-from analysis.hfe_measurement import accumulate, results
-from analysis.measurement_output import settings_from_config
-from analysis.pseudo_data import build_system_setup, write_event_chunk
-from analysis.published import MeasurementTable, Uncertainty
-from analysis.response import build_dzero_response, build_species_response
-from analysis.system_decomposition import compatibility, electron_results, fit_system, nuclear_modification
-from analysis.truth import TruthModel, build_truth
-from analysis.config import load_config, validate_config
+from hfe.core.config import load_config, validate_config
+from hfe.core.systems import CollisionSystem
+from hfe.decays.response import build_dzero_response, build_species_response
+from hfe.decomposition.global_fit import Dataset, FitError, global_fit, propagate
+from hfe.decomposition.inputs import FitInputs
+from hfe.decomposition.settings import DecompositionSettings
+from hfe.decomposition.system import compatibility, electron_results, fit_system, nuclear_modification
+from hfe.measurement.hfe import accumulate, results
+from hfe.measurement.output import settings_from_config
+from hfe.pseudodata.chunk import build_system_setup, write_event_chunk
+from hfe.pseudodata.truth import TruthModel, build_truth
+from hfe.tables.published import MeasurementTable, Uncertainty
+
+
+def fit_from_config(system, config, hfe, electrons, dzero, pp_fit=None):
+    """fit_system with the typed settings and published inputs of a config (as the rule builds them)."""
+    return fit_system(
+        CollisionSystem.from_config(config, system), DecompositionSettings.from_config(config), hfe, electrons, dzero,
+        FitInputs.load(config), pp_fit,
+    )
 
 
 def table(x, value, error, norm=None):
@@ -58,7 +69,7 @@ def test_propagation_of_a_linear_function_is_exact():
 def test_nuclear_modification_and_compatibility():
     pbpb = {"ctoe_spectrum": (np.array([2.0]), np.array([0.2])), "btoe_spectrum": (np.array([1.0]), np.array([0.1]))}
     pp = {"ctoe_spectrum": (np.array([1000.0]), np.array([0.0])), "btoe_spectrum": (np.array([100.0]), np.array([10.0]))}
-    raa = nuclear_modification(pbpb, pp, {"value": 4.0, "error": 0.2})
+    raa = nuclear_modification(pbpb, pp, CollisionSystem("AA", "PbPb", 4.0, 0.2))
     assert raa["raa_ctoe"][0][0] == pytest.approx(2.0 / (4e-3 * 1000.0))
     assert raa["raa_btoe"][1][0] == pytest.approx(raa["raa_btoe"][0][0] * np.sqrt(0.01 + 0.01))
     assert raa["taa_relative_error"] == pytest.approx(0.05)
@@ -98,7 +109,7 @@ def library_outputs(decay_library, tmp_path_factory):
     """PDG-scaled responses of the session library and its scale factors."""
     directory = tmp_path_factory.mktemp("closure_responses")
     config = closure_config({})
-    from analysis.electron_yields import write_electron_yields
+    from hfe.decays.electron_yields import write_electron_yields
 
     all_paths = [p for paths in decay_library.values() for p in paths]
     summary = write_electron_yields(directory / "yields.json", all_paths, "pdg", 200_000)
@@ -123,8 +134,8 @@ def test_closure(truth_name, decay_library, library_outputs, tmp_path):
         value, error = result["hfe_spectrum"]
         measured[system] = MeasurementTable(system, edges[:-1], edges[1:], 0.5 * (edges[:-1] + edges[1:]), value, {"stat": Uncertainty(error, error, "stat")})
         truth_tables[system] = result
-    pp_fit, charm, beauty, _ = fit_system("pp", config, measured["pp"], electrons, dzero)
-    fit, charm_aa, beauty_aa, _ = fit_system("PbPb_30-50", config, measured["PbPb_30-50"], electrons, dzero, pp_fit.summary())
+    pp_fit, charm, beauty, _ = fit_from_config("pp", config, measured["pp"], electrons, dzero)
+    fit, charm_aa, beauty_aa, _ = fit_from_config("PbPb_30-50", config, measured["PbPb_30-50"], electrons, dzero, pp_fit.summary())
     # compare where both truth spectra have > 25 b -> e electrons, inside the fit range
     edges = np.asarray(truth_tables["pp"]["pt_edges"])
     good = (truth_tables["PbPb_30-50"]["truth_btoe_weighted_electrons"] > 25) & (truth_tables["pp"]["truth_btoe_weighted_electrons"] > 25)
@@ -132,7 +143,7 @@ def test_closure(truth_name, decay_library, library_outputs, tmp_path):
     low, high = edges[:-1][good], edges[1:][good]
     ours_pp = electron_results(pp_fit, charm, beauty, low, high)
     ours_aa = electron_results(fit, charm_aa, beauty_aa, low, high)
-    raa = nuclear_modification(ours_aa, ours_pp, config["systems"]["PbPb_30-50"]["taa_per_mb"])
+    raa = nuclear_modification(ours_aa, ours_pp, CollisionSystem.from_config(config, "PbPb_30-50"))
     pulls = {}
     for name, ours, system in (("b->e pp", ours_pp["btoe_spectrum"], "pp"), ("b->e Pb-Pb", ours_aa["btoe_spectrum"], "PbPb_30-50")):
         true_value, true_error = (a[good] for a in truth_tables[system]["truth_btoe_spectrum"])
@@ -149,7 +160,7 @@ def test_closure(truth_name, decay_library, library_outputs, tmp_path):
     print(truth_name, {k: np.round(v, 2).tolist() for k, v in pulls.items()})
     # Pulls of neighbouring bins are correlated (one smooth fit). Known offset: in Pb-Pb the
     # fitted c->e lies 5-10 % below the truth, so b->e Pb-Pb pulls sit about +1 on average
-    # (README "Charm/beauty decomposition"); a real bias would move the mean beyond 2.
+    # (docs/decomposition.md); a real bias would move the mean beyond 2.
     for name, values in pulls.items():
         assert len(values) >= 3, name
         assert np.all(np.abs(values) < 3.5), (truth_name, name, values)
@@ -160,7 +171,7 @@ def test_hepdata_yaml_hfe_input_gives_the_same_fit(decay_library, library_output
     """A HEPData YAML HFE table (what a user downloads) can replace the pseudo-measurement."""
     import yaml
 
-    from analysis.published import load_table
+    from hfe.tables.published import load_table
 
     electrons, dzero, factors, _ = library_outputs
     config = closure_config({})
@@ -181,8 +192,8 @@ def test_hepdata_yaml_hfe_input_gives_the_same_fit(decay_library, library_output
     }
     path = tmp_path / "Table1.yaml"
     path.write_text(yaml.safe_dump(document))
-    from_yaml, _, _, info = fit_system("pp", config, load_table(path), electrons, dzero)
+    from_yaml, _, _, info = fit_from_config("pp", config, load_table(path), electrons, dzero)
     assert info["nuisance_sigma"]["hfe_norm"] == pytest.approx(0.021)  # the HEPData luminosity error became a nuisance
     csv = MeasurementTable("csv", edges[:-1][good], edges[1:][good], edges[:-1][good], value[good], {"stat": Uncertainty(error[good], error[good], "stat")})
-    from_csv, _, _, _ = fit_system("pp", config, csv, electrons, dzero)
+    from_csv, _, _, _ = fit_from_config("pp", config, csv, electrons, dzero)
     assert from_yaml.parameters["beauty_dndy"] == pytest.approx(from_csv.parameters["beauty_dndy"], rel=0.05)

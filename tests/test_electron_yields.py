@@ -1,6 +1,6 @@
 """Electron yield per parent: PYTHIA's tables against PDG, and the rescaling to PDG.
 
-PDG values: data/pdg/semileptonic_branching_ratios.yaml (PDG 2024 summary tables).
+PDG values: hfe/decays/pdg_semileptonic_branching_ratios.yaml (PDG 2024 summary tables).
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.electron_yields import load_pdg_table, measure_electron_yields, origin_weights, scale_factors
-from analysis.response import build_response, uniform_edges
+from hfe.decays.electron_yields import load_pdg_table, measure_electron_yields, origin_weights, scale_factors
+from hfe.decays.response import build_response, uniform_edges
 
 PDG = load_pdg_table()
 
@@ -23,7 +23,7 @@ def inclusive(y):
     return y["yield"]["DIRECT"] + y["yield"]["VIA_TAU"], np.hypot(y["error"]["DIRECT"], y["error"]["VIA_TAU"])
 
 
-# PYTHIA 8.317 default tables vs PDG: D0 +4 %, D+ +6 % (measured in this project, see README).
+# PYTHIA 8.317 default tables vs PDG: D0 +4 %, D+ +6 % (measured in this project, see docs/decay-library.md).
 # Tolerance: 3 MC sigma plus the stated table deviation.
 @pytest.mark.parametrize("name, table_tolerance", [("D0", 0.06), ("Dplus", 0.09)])
 def test_raw_charm_yields_close_to_pdg(yields, name, table_tolerance):

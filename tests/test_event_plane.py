@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analysis.event_plane import (
+from hfe.measurement.event_plane import (
     chi_of_resolution,
     plane_angle,
     resolution_of_chi,

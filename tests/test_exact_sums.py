@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analysis.exact_sums import EventSums, MomentSums
+from hfe.stats.exact_sums import EventSums, MomentSums
 
 
 def sample(rng, n_events=3000, n_bins=5):
@@ -68,7 +68,7 @@ def test_event_sums_mean_and_error():
 def test_exact_weighted_histogram_is_order_free_and_right():
     """Weighted sums (negative weights too, as in the flow response) do not depend on the order
     or grouping of the entries, and equal the float sums to rounding."""
-    from analysis.exact_sums import ExactWeightedHistogram
+    from hfe.stats.exact_sums import ExactWeightedHistogram
 
     rng = np.random.default_rng(8)
     x, w = rng.uniform(0, 4, 50_000), rng.normal(0.3, 1.5, 50_000)
@@ -87,7 +87,7 @@ def test_exact_weighted_histogram_is_order_free_and_right():
 
 
 def test_electron_yields_do_not_depend_on_step_size(decay_library):
-    from analysis.electron_yields import measure_electron_yields
+    from hfe.decays.electron_yields import measure_electron_yields
 
     paths = decay_library["Bs"]
     assert measure_electron_yields(paths) == measure_electron_yields(paths[::-1], step_size=777)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from analysis.fitting import FitError, bin_average, fit_table
-from analysis.published import MeasurementTable, Uncertainty, load_table
-from analysis.shapes import Curve
+from hfe.fitting.curve_fits import FitError, bin_average, fit_table
+from hfe.fitting.shapes import Curve
+from hfe.tables.published import MeasurementTable, Uncertainty, load_table
 
 
 def synthetic_table(curve, edges, relative_error=0.02):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.electron_yields import measure_electron_yields, origin_weights, scale_factors
-from analysis.flow import (
+from hfe.decays.electron_yields import measure_electron_yields, origin_weights, scale_factors
+from hfe.decays.response import build_response, uniform_edges
+from hfe.fitting.shapes import Curve
+from hfe.flow.v2 import (
     beauty_v2_bin_by_bin,
     deviation,
     electron_v2,
@@ -14,8 +16,6 @@ from analysis.flow import (
     pt_at_kinetic_energy,
     transverse_kinetic_energy,
 )
-from analysis.response import build_response, uniform_edges
-from analysis.shapes import Curve
 
 EDGES = np.array([0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 10.0])
 
@@ -46,7 +46,7 @@ def test_flow_response_is_the_cos_average(decay_library, d0_responses):
     """C / R is the mean cos 2(phi_e - phi_D) of the library's electrons (independent count)."""
     import awkward as ak
 
-    from analysis.decay_ntuple import iterate_decays
+    from hfe.decays.ntuple import iterate_decays
 
     plain, flow = d0_responses
     cos_sum, count = np.zeros(len(EDGES) - 1), np.zeros(len(EDGES) - 1)

@@ -6,15 +6,18 @@ import copy
 
 import numpy as np
 import pytest
+from test_decomposition import closure_config, fit_from_config, library_outputs  # noqa: F401 (fixture)
 
-from analysis.flow_analysis import flow_of_system
-from analysis.hfe_measurement import accumulate, results
-from analysis.measurement_output import settings_from_config
-from analysis.pseudo_data import build_system_setup, write_event_chunk
-from analysis.published import MeasurementTable, Uncertainty
-from analysis.system_decomposition import fit_system
-from analysis.truth import TruthModel, build_truth
-from test_decomposition import closure_config, library_outputs  # noqa: F401 (fixture)
+from hfe.core.systems import CollisionSystem
+from hfe.decomposition.inputs import FitInputs
+from hfe.decomposition.settings import DecompositionSettings
+from hfe.flow.analysis import flow_of_system
+from hfe.flow.settings import FlowSettings
+from hfe.measurement.hfe import accumulate, results
+from hfe.measurement.output import settings_from_config
+from hfe.pseudodata.chunk import build_system_setup, write_event_chunk
+from hfe.pseudodata.truth import TruthModel, build_truth
+from hfe.tables.published import MeasurementTable, Uncertainty
 
 SYSTEM = "PbPb_30-50"
 BEAUTY_V2 = {
@@ -39,7 +42,7 @@ def pp_fit(decay_library, library_outputs, tmp_path_factory):  # noqa: F811
     path = tmp_path_factory.mktemp("pp") / "pp.root"
     write_event_chunk(path, "pp", 0, config, build_system_setup("pp", config, truth, decay_library, factors))
     measured = results(accumulate([path], settings_from_config(config, "pp")))
-    return fit_system("pp", config, as_table(measured, "hfe_spectrum"), electrons, dzero)[0].summary()
+    return fit_from_config("pp", config, as_table(measured, "hfe_spectrum"), electrons, dzero)[0].summary()
 
 
 @pytest.mark.parametrize("name", list(BEAUTY_V2))
@@ -60,9 +63,12 @@ def test_beauty_v2_closure(name, decay_library, library_outputs, pp_fit, tmp_pat
     path = tmp_path / "events.root"
     write_event_chunk(path, SYSTEM, 0, config, build_system_setup(SYSTEM, config, truth, decay_library, factors))
     measured = results(accumulate([path], settings_from_config(config, SYSTEM)))
-    fit, _, _, _ = fit_system(SYSTEM, config, as_table(measured, "hfe_spectrum"), electrons, dzero, pp_fit)
+    fit, _, _, _ = fit_from_config(SYSTEM, config, as_table(measured, "hfe_spectrum"), electrons, dzero, pp_fit)
     decomposition = {**fit.summary(), "pp_parameters": pp_fit["parameters"]}
-    flow = flow_of_system(SYSTEM, config, as_table(measured, "hfe_v2"), decomposition, electrons, dzero, flows)
+    flow = flow_of_system(
+        CollisionSystem.from_config(config, SYSTEM), FlowSettings.from_config(config), DecompositionSettings.from_config(config),
+        as_table(measured, "hfe_v2"), decomposition, electrons, dzero, flows, FitInputs.load(config),
+    )
     low = flow["bins"]["low"]
     edges = np.asarray(measured["pt_edges"])
     index = np.searchsorted(edges, low)

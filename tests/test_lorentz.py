@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analysis.lorentz import boost, four_momentum_from_pt_y_phi, pt_eta_phi, random_rotations, velocity
+from hfe.core.lorentz import boost, four_momentum_from_pt_y_phi, pt_eta_phi, random_rotations, velocity
 
 
 def test_boost_to_rest_and_back():

@@ -1,4 +1,4 @@
-from analysis import pdg_codes
+from hfe.core import pdg_codes
 
 
 def test_heavy_flavour_hadrons():

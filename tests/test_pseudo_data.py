@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 import uproot
 
-from analysis.config import load_config, validate_config
-from analysis.electron_yields import measure_electron_yields, origin_weights, scale_factors
-from analysis.errors import NtupleError
-from analysis.event_ntuple import TREE_NAME
-from analysis.folding import fold_spectrum, fold_spectrum_error
-from analysis.hfe_measurement import accumulate, results
-from analysis.measurement_output import settings_from_config
-from analysis.pseudo_data import build_system_setup, write_event_chunk
-from analysis.pseudo_events import sample_azimuth
-from analysis.response import build_dzero_response, build_response
-from analysis.truth import TruthModel, build_truth
+from hfe.core.config import load_config, validate_config
+from hfe.core.errors import NtupleError
+from hfe.decays.electron_yields import measure_electron_yields, origin_weights, scale_factors
+from hfe.decays.folding import fold_spectrum, fold_spectrum_error
+from hfe.decays.response import build_dzero_response, build_response
+from hfe.measurement.event_ntuple import TREE_NAME
+from hfe.measurement.hfe import accumulate, results
+from hfe.measurement.output import settings_from_config
+from hfe.pseudodata.chunk import build_system_setup, write_event_chunk
+from hfe.pseudodata.events import sample_azimuth
+from hfe.pseudodata.truth import TruthModel, build_truth
 
 SYSTEM = "PbPb_0-10"
 
@@ -220,9 +220,9 @@ def test_bad_ntuples_name_file_and_branch(tmp_path, base_config, truth, decay_li
 def test_bootstrap_replicas_of_the_measurement(tmp_path, base_config, truth, decay_library):
     """Event-level replicas: identical for 1 or 4 chunks and any step size; their spread equals
     the analytic event-level errors of the spectrum and of v2 (incl. resolution)."""
-    from analysis.hfe_measurement import replica_results
-    from analysis.replica_sums import ReplicaSums
-    from analysis.replica_weights import stream_key
+    from hfe.measurement.hfe import replica_results
+    from hfe.stats.replica_sums import ReplicaSums
+    from hfe.stats.replica_weights import stream_key
 
     config_one, one = generate(tmp_path, base_config, truth, decay_library, n_events=4000, chunks=1, name="one")
     config_four, four = generate(tmp_path, base_config, truth, decay_library, n_events=4000, chunks=4, name="four")

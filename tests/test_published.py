@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.errors import TableError
-from analysis.published import load_csv_table, load_hepdata_yaml, load_table
+from hfe.core.errors import TableError
+from hfe.tables.published import load_csv_table, load_hepdata_yaml, load_table
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "published"
 UNSIGNED_MINUS = {"STAR_AuAu200GeV_btoe_RAA_0-80_2111.14615.csv": ("syst",), "STAR_AuAu200GeV_ctoe_RAA_0-80_2111.14615.csv": ("syst",)}

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from analysis.backend import array_module, cuda_available, resolve
-from analysis.errors import ConfigError
-from analysis.replica_sums import ReplicaSums
-from analysis.replica_weights import poisson_weights, stream_key
+from hfe.core.backend import array_module, cuda_available, resolve
+from hfe.core.errors import ConfigError
+from hfe.stats.replica_sums import ReplicaSums
+from hfe.stats.replica_weights import poisson_weights, stream_key
 
 KEY = stream_key(20261125)
 
@@ -109,7 +109,7 @@ def test_gpu_replicas_equal_cpu():
 
 
 def _response(daughter):
-    from analysis.response import ResponseMatrix
+    from hfe.decays.response import ResponseMatrix
 
     rng = np.random.default_rng(4)
     counts = rng.poisson(30.0, (5, 8)).astype(float)
@@ -123,7 +123,7 @@ def _response(daughter):
 
 @pytest.mark.parametrize("daughter", ["electron", "electron_flow"])
 def test_response_replicas_follow_mc_statistics(daughter):
-    from analysis.response_replicas import draw_response
+    from hfe.bootstrap.response_replicas import draw_response
 
     nominal = _response(daughter)
     drawn = np.array([draw_response(nominal, 7, r).matrix for r in range(2000)])
@@ -133,7 +133,7 @@ def test_response_replicas_follow_mc_statistics(daughter):
 
 
 def test_bands_covariance_and_failed_replicas():
-    from analysis.bootstrap_summary import BootstrapError, check_failures, summarize
+    from hfe.bootstrap.bands import BootstrapError, check_failures, summarize
 
     rng = np.random.default_rng(2)
     replicas = rng.normal(1.0, 0.1, (400, 3))
@@ -152,9 +152,9 @@ def test_bin_that_too_few_replicas_fill_keeps_the_fit_uncertainty(tmp_path):
     """A pT bin with one measured electron: most replicas lose it (NaN). No band can be formed
     from one replica, so the merged table keeps the nominal uncertainty there, lists the bin,
     and stays a valid table (no NaN)."""
-    from analysis.bootstrap_io import write_band_table
-    from analysis.bootstrap_summary import summarize
-    from analysis.published import load_table, write_table_csv
+    from hfe.bootstrap.bands import summarize
+    from hfe.bootstrap.batches import write_band_table
+    from hfe.tables.published import load_table, write_table_csv
 
     write_table_csv(tmp_path / "nominal.csv", {"source": "test", "units": "pt GeV/c; value 1"}, [1.0, 2.0], [2.0, 3.0], [0.5, 0.1], [0.02, 0.03])
     nominal = load_table(tmp_path / "nominal.csv")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.electron_yields import measure_electron_yields, origin_weights, scale_factors
-from analysis.folding import (
+from hfe.decays.electron_yields import measure_electron_yields, origin_weights, scale_factors
+from hfe.decays.folding import (
     fold_spectrum,
     fold_spectrum_error,
     integrate_over_bins,
     parent_yield_per_bin,
     reweight_decays,
 )
-from analysis.response import ResponseMatrix, build_response, uniform_edges
+from hfe.decays.response import ResponseMatrix, build_response, uniform_edges
 
 PARENT_EDGES = uniform_edges(0.0, 40.0, 0.1)
 ELECTRON_EDGES = uniform_edges(0.0, 20.0, 1.0)
@@ -126,7 +126,7 @@ def test_dzero_response_counts_nonprompt_d0(decay_library):
     B+ -> D0 X tables; PDG: anti-D0 X about 80 %)."""
     import awkward as ak
 
-    from analysis.decay_ntuple import iterate_decays
+    from hfe.decays.ntuple import iterate_decays
 
     wide = build_response(decay_library["Bplus"], uniform_edges(0, 40, 40.0), uniform_edges(0, 40, 40.0), [1.0], 100.0, daughter="dzero")
     per_parent = wide.matrix[0, 0]

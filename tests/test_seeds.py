@@ -1,6 +1,6 @@
 import hashlib
 
-from analysis.seeds import PYTHIA_MAX_SEED, derive_seed, deterministic_uuid, pythia_seed
+from hfe.core.seeds import PYTHIA_MAX_SEED, derive_seed, deterministic_uuid, pythia_seed
 
 
 def test_seed_is_a_pure_function_of_keys():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from analysis.shapes import Curve, levy_dndpt, power_law_dndpt
+from hfe.fitting.shapes import Curve, levy_dndpt, power_law_dndpt
 
 
 @pytest.mark.parametrize("T, n, mass", [(0.5, 6.5, 1.865), (1.3, 6.8, 5.279), (0.2, 12.0, 0.0)])
@@ -30,7 +30,7 @@ def test_curve_scale_clip_and_errors():
 
 
 def test_schema_lists_exactly_the_forms():
-    from analysis.config import load_schema
-    from analysis.shapes import FORMS
+    from hfe.core.config import load_schema
+    from hfe.fitting.shapes import FORMS
 
     assert set(load_schema()["$defs"]["curve"]["properties"]["form"]["enum"]) == set(FORMS)

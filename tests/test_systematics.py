@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.config import load_config
-from analysis.errors import ConfigError
-from analysis.systematics import combine, source_uncertainty
-from analysis.variations import check_variations, selected_variations, sources, variation_config
+from hfe.core.config import load_config
+from hfe.core.errors import ConfigError
+from hfe.systematics.combination import combine, source_uncertainty
+from hfe.systematics.variations import check_variations, selected_variations, sources, variation_config
 
 
 @pytest.fixture(scope="module")

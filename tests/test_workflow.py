@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from analysis.response import ResponseMatrix
+from hfe.decays.response import ResponseMatrix
 from workflow_helpers import copy_workflow, run_snakemake
 
 
@@ -33,7 +33,7 @@ def test_workflow_builds_library_and_responses(workdir):
 
 def test_workflow_measures_the_pseudo_data(workdir):
     """Truth model, events and the measurement of every system, readable as published tables."""
-    from analysis.published import load_table
+    from hfe.tables.published import load_table
 
     assert (workdir / "results/truth/truth.json").exists()
     for system, flow in (("pp", False), ("PbPb_0-10", True), ("PbPb_30-50", True)):
@@ -47,7 +47,7 @@ def test_workflow_decomposes_every_system(workdir):
     """Global fits converge on the pseudo-data; R_AA tables and published comparisons exist."""
     import json
 
-    from analysis.published import load_table
+    from hfe.tables.published import load_table
 
     for system in ("pp", "PbPb_0-10", "PbPb_30-50"):
         summary = json.loads((workdir / f"results/nominal/decomposition/{system}/fit.json").read_text())
@@ -62,7 +62,7 @@ def test_workflow_decomposes_every_system(workdir):
 def test_workflow_extracts_heavy_flavour_flow(workdir):
     import json
 
-    from analysis.published import load_table
+    from hfe.tables.published import load_table
 
     for system in ("PbPb_0-10", "PbPb_30-50"):
         summary = json.loads((workdir / f"results/nominal/flow/{system}/flow.json").read_text())
@@ -141,7 +141,7 @@ def test_more_replicas_reuse_finished_batches(workdir):
 
 def test_variations_land_in_their_own_directories(workdir):
     """Each selected variation has its own results/<variation>/ tree; T_AA moves only Pb-Pb R_AA."""
-    from analysis.published import load_table
+    from hfe.tables.published import load_table
 
     for variation in ("shape_power_law", "taa_up", "taa_down", "br_charm_up_beauty_down"):
         assert (workdir / f"results/{variation}/decomposition/PbPb_0-10/raa_btoe.csv").exists()
@@ -165,8 +165,8 @@ def test_figures_are_drawn_with_their_content(workdir):
 
     import matplotlib.pyplot as plt
 
-    from analysis.config import load_config
-    from analysis.paper_figures import FIGURES, figure_names, split_name
+    from hfe.core.config import load_config
+    from hfe.outputs.figures import FIGURES, figure_names, split_name
 
     config = load_config(workdir / "config/config.yaml", workdir / "config/test.yaml")
     names = figure_names(config)

@@ -13,6 +13,8 @@ rule bootstrap_measure:
         backend=BOOTSTRAP["backend"],
     log:
         "results/logs/bootstrap_measure/{system}_{batch}.log",
+    conda:
+        "../envs/analysis-cuda.yaml" if BOOTSTRAP["backend"] == "cuda" else "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(measurement_resource("mem_mb")),
@@ -36,9 +38,11 @@ rule bootstrap_fit:
         config=config_params("seed", "decomposition", "flow", "systems"),
         replicas=lambda wc: batch_replicas(wc.batch),
         measured=measured_systems(),
-        results=str(RESULTS.root),
+        results=results_root,
     log:
         "results/logs/bootstrap_fit/{batch}.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(fit_resource("mem_mb")),
@@ -58,9 +62,11 @@ rule bootstrap_merge:
         covariance=str(RESULTS.bootstrap_dir() / "covariance.npz"),
     params:
         config=config_params("systems.*.kind", "bootstrap.replicas", "bootstrap.max_failed_fraction"),
-        results=str(RESULTS.root),
+        results=results_root,
     log:
         "results/logs/bootstrap_merge.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(1000),

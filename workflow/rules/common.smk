@@ -3,11 +3,10 @@
 import math
 import re
 from functools import lru_cache
+from pathlib import Path
 
-from snakemake.utils import validate
-
-from analysis import job_resources
-from analysis.catalogue import (
+from hfe.core import job_resources
+from hfe.core.catalogue import (
     FLOW_TABLES,
     NOMINAL,
     RAA_TABLES,
@@ -18,20 +17,18 @@ from analysis.catalogue import (
     measurement_tables,
     observables,
 )
-from analysis.config import config_slice
-from analysis.errors import ConfigError
-from analysis.paper_figures import QUICKLOOK_KINDS, caption, figure_names
-from analysis.species import species_by_name
-from analysis.variations import check_variations, selected_variations, variation_config
-from analysis.config import validate_config
+from hfe.core.config import config_slice, validate_config
+from hfe.core.errors import ConfigError
+from hfe.outputs.figures import QUICKLOOK_KINDS, caption, figure_names
+from hfe.core.species import species_by_name
+from hfe.systematics.variations import check_variations, selected_variations, variation_config
 
 try:
     _validated = validate_config(config)
 except ConfigError as error:
     raise SystemExit(f"Configuration error: {error}")
 config.clear()
-config.update(_validated)
-validate(config, "../schemas/config.schema.yaml")
+config.update(_validated)  # validated against the package's schema (hfe/core/config.schema.yaml), defaults filled
 try:
     check_variations(config)
 except ConfigError as error:
@@ -80,6 +77,17 @@ def config_params(*keys):
         return config_slice(source, [key.format(**names) for key in keys])
 
     return provider
+
+
+def results_root(wildcards, output):
+    """params.results of the rules that read result tables by name (hfe.core.catalogue.ResultsLayout):
+    the results folder, taken from the job's first output, which lies under it, so that it
+    follows the files wherever the job sees them (snakemake --lint: no hard-coded path prefix)."""
+    parts, root = Path(output[0]).parts, RESULTS.root.parts
+    for i in range(len(parts) - len(root)):
+        if parts[i : i + len(root)] == root:
+            return str(Path(*parts[: i + len(root)]))
+    raise ValueError(f"{output[0]} is not under {RESULTS.root}")
 
 
 # ---- file lists ------------------------------------------------------------------------------
@@ -194,7 +202,7 @@ def figure_inputs():
     return decomposition_outputs() + flow_outputs() + systematics_outputs() + truth
 
 
-# ---- batch-system resources, derived from the configured sizes (analysis/job_resources.py) ----
+# ---- batch-system resources, derived from the configured sizes (hfe/core/job_resources.py) ----
 # A retried job (snakemake --retries N) asks for the memory of its attempt times the first one.
 LIBRARY = config["decay_library"]
 PARENTS_PER_SPECIES = LIBRARY["chunks"] * LIBRARY["parents_per_chunk"]

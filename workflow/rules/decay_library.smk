@@ -16,6 +16,8 @@ rule decay_chunk:
         ),
     log:
         "results/logs/decay_chunk/{species}_{chunk}.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(decay_chunk_resource("mem_mb")),
@@ -34,6 +36,8 @@ rule electron_yields:
         config=config_params("response.branching_ratio_scaling", "response.step_size"),
     log:
         "results/logs/electron_yields.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(response_resource("mem_mb")),
@@ -54,6 +58,8 @@ rule response:
         flow=False,
     log:
         "results/logs/response/{species}.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(response_resource("mem_mb")),
@@ -72,6 +78,8 @@ rule dzero_response:
         config=config_params("response", "decay_library.pt_max"),
     log:
         "results/logs/dzero_response/{species}.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(response_resource("mem_mb")),
@@ -92,6 +100,8 @@ rule flow_response:
         flow=True,
     log:
         "results/logs/flow_response/{species}.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(response_resource("mem_mb")),

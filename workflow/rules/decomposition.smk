@@ -16,6 +16,8 @@ rule decompose_pp:
         units="pT [GeV/c]; d(sigma)/dpT deta [microbarn/(GeV/c)]",
     log:
         "results/logs/decompose/{variation}/{system}.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(fit_resource("mem_mb")),
@@ -40,6 +42,8 @@ rule decompose_pbpb:
         units="pT [GeV/c]; dN/dpT deta per event [(GeV/c)^-1]",
     log:
         "results/logs/decompose/{variation}/{system}.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(fit_resource("mem_mb")),

@@ -17,12 +17,14 @@ rule figure:
             "figures",
         ),
         caption=lambda wc: caption(wc.figure),
-        results=str(RESULTS.root),
+        results=results_root,
         with_systematics=True,
     wildcard_constraints:
         figure="|".join(FIGURE_NAMES),
     log:
         "results/logs/figure/{figure}.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(1000),
@@ -46,12 +48,14 @@ rule quicklook_figure:
             "flow.comparisons",
             "figures",
         ),
-        results=str(RESULTS.root),
+        results=results_root,
         with_systematics=False,
     wildcard_constraints:
         figure="|".join(QUICKLOOK_NAMES),
     log:
         "results/logs/quicklook/{figure}.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(1000),
@@ -68,9 +72,11 @@ rule hepdata:
         "results/hepdata/submission.tar.gz",
     params:
         config=config_params("systems.*.kind"),
-        results=str(RESULTS.root),
+        results=results_root,
     log:
         "results/logs/hepdata.log",
+    conda:
+        "../envs/hepdata.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(1000),
@@ -89,9 +95,11 @@ rule summary:
         report("results/summary.md", caption="../report/summary.rst", category="Summary"),
     params:
         config=config_params("systems.*.kind", "variations.*.source", "systematics.only"),
-        results=str(RESULTS.root),
+        results=results_root,
     log:
         "results/logs/summary.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(1000),

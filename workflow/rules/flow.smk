@@ -16,6 +16,8 @@ rule flow_pbpb:
         config=config_params("flow", "decomposition", "systems.{system}"),
     log:
         "results/logs/flow/{variation}/{system}.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(fit_resource("mem_mb")),

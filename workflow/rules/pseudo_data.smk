@@ -19,6 +19,8 @@ rule truth_model:
         ),
     log:
         "results/logs/truth_model.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(fit_resource("mem_mb")),
@@ -39,6 +41,8 @@ rule pseudo_events:
         config=config_params("seed", "pseudo_data", "systems.{system}"),
     log:
         "results/logs/pseudo_events/{system}_{chunk}.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(pseudo_events_resource("mem_mb")),
@@ -60,6 +64,8 @@ rule measure_hfe_pp:
         config=config_params("measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
     log:
         "results/logs/measure_hfe/{system}.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(measurement_resource("mem_mb")),
@@ -81,6 +87,8 @@ rule measure_hfe_pbpb:
         config=config_params("measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
     log:
         "results/logs/measure_hfe/{system}.log",
+    conda:
+        "../envs/generate.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(measurement_resource("mem_mb")),

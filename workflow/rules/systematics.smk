@@ -20,9 +20,11 @@ rule combine_systematics:
             "flow.hfe_v2_fit_range",
         ),
         use_bootstrap=bool(BATCHES),
-        results=str(RESULTS.root),
+        results=results_root,
     log:
         "results/logs/combine_systematics.log",
+    conda:
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=by_attempt(1000),

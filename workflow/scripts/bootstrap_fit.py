@@ -1,8 +1,8 @@
 """Snakemake script: the full chain on every replica of one bootstrap batch."""
 
-from analysis.bootstrap_io import fit_replicas
-from analysis.catalogue import ResultsLayout
-from analysis.rule_logging import log_to
+from hfe.bootstrap.batches import fit_replicas
+from hfe.core.catalogue import ResultsLayout
+from hfe.core.rule_logging import log_to
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

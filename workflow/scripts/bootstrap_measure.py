@@ -1,7 +1,7 @@
 """Snakemake script: event-level bootstrap replicas of one system's HFE measurement (one batch)."""
 
-from analysis.bootstrap_io import measure_replicas
-from analysis.rule_logging import log_to
+from hfe.bootstrap.batches import measure_replicas
+from hfe.core.rule_logging import log_to
 
 log_to(snakemake.log[0])
 first, count = snakemake.params.replicas

@@ -1,8 +1,8 @@
 """Snakemake script: percentile bands and covariance of every result over all replicas."""
 
-from analysis.bootstrap_io import merge_replicas
-from analysis.catalogue import ResultsLayout
-from analysis.rule_logging import log_to
+from hfe.bootstrap.batches import merge_replicas
+from hfe.core.catalogue import ResultsLayout
+from hfe.core.rule_logging import log_to
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

@@ -1,9 +1,9 @@
-"""Snakemake script: non-prompt D0 response of one beauty species (see analysis.response)."""
+"""Snakemake script: non-prompt D0 response of one beauty species (see hfe.decays.response)."""
 
 import logging
 
-from analysis.response import build_dzero_response
-from analysis.rule_logging import log_to
+from hfe.core.rule_logging import log_to
+from hfe.decays.response import build_dzero_response
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

@@ -1,10 +1,10 @@
 """Snakemake script: response matrix (or, with params.flow, flow response) of one species
-(see analysis.response)."""
+(see hfe.decays.response)."""
 
 import logging
 
-from analysis.response import build_species_response
-from analysis.rule_logging import log_to
+from hfe.core.rule_logging import log_to
+from hfe.decays.response import build_species_response
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

@@ -1,10 +1,10 @@
-"""Snakemake script: fit and write the truth model of the pseudo-data (see analysis.truth)."""
+"""Snakemake script: fit and write the truth model of the pseudo-data (see hfe.pseudodata.truth)."""
 
 import logging
 
-from analysis.response import ResponseMatrix
-from analysis.rule_logging import log_to
-from analysis.truth import TruthModel, build_truth, check_truth_curves, write_truth
+from hfe.core.rule_logging import log_to
+from hfe.decays.response import ResponseMatrix
+from hfe.pseudodata.truth import TruthModel, build_truth, check_truth_curves, write_truth
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

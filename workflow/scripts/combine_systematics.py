@@ -1,8 +1,8 @@
 """Snakemake script: per-source and total systematic uncertainties of every result."""
 
-from analysis.catalogue import ResultsLayout
-from analysis.rule_logging import log_to
-from analysis.systematics import combine_all
+from hfe.core.catalogue import ResultsLayout
+from hfe.core.rule_logging import log_to
+from hfe.systematics.combination import combine_all
 
 log_to(snakemake.log[0])
 combine_all(

@@ -1,17 +1,27 @@
-"""Snakemake script: charm/beauty decomposition of one system (see analysis.decomposition)."""
+"""Snakemake script: charm/beauty decomposition of one system (see hfe.decomposition)."""
 
 import json
 import logging
 
-from analysis.decomposition_output import decompose_system, write_decomposition
-from analysis.rule_logging import log_to
+from hfe.core.rule_logging import log_to
+from hfe.core.systems import CollisionSystem
+from hfe.decomposition.inputs import FitInputs
+from hfe.decomposition.output import decompose_system, write_decomposition
+from hfe.decomposition.settings import DecompositionSettings
+from hfe.decomposition.system import load_responses
+from hfe.tables.published import load_table
 
 log_to(snakemake.log[0])
+config = snakemake.params.config
 system = snakemake.wildcards.system
 pp_summary = None
 if "pp_fit" in snakemake.input.keys():
     with open(snakemake.input.pp_fit) as f:
         pp_summary = json.load(f)
-result = decompose_system(system, snakemake.params.config, snakemake.input.hfe, list(snakemake.input.responses), pp_summary)
+electrons, dzero = load_responses(snakemake.input.responses)
+result = decompose_system(
+    CollisionSystem.from_config(config, system), DecompositionSettings.from_config(config), load_table(snakemake.input.hfe),
+    electrons, dzero, FitInputs.load(config), pp_summary,
+)
 write_decomposition(dict(snakemake.output.items()), system, result, snakemake.params.units)
 logging.info("%s: chi2/ndf = %.1f/%d", system, result["summary"]["chi2"], result["summary"]["ndf"])

@@ -1,11 +1,11 @@
-"""Snakemake script: draw one paper figure (analysis.paper_figures)."""
+"""Snakemake script: draw one paper figure (hfe.outputs.figures)."""
 
 import logging
 from pathlib import Path
 
-from analysis.catalogue import ResultsLayout
-from analysis.paper_figures import FigureInputs, draw
-from analysis.rule_logging import log_to
+from hfe.core.catalogue import ResultsLayout
+from hfe.core.rule_logging import log_to
+from hfe.outputs.figures import FigureInputs, draw
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

@@ -1,21 +1,27 @@
-"""Snakemake script: v2 of c -> e and b -> e of one Pb-Pb system (see analysis.flow_analysis)."""
+"""Snakemake script: v2 of c -> e and b -> e of one Pb-Pb system (see hfe.flow.analysis)."""
 
 import json
 import logging
 
-from analysis.flow_analysis import flow_of_system, load_flow_responses, write_flow
-from analysis.published import load_table
-from analysis.rule_logging import log_to
-from analysis.system_decomposition import load_responses
+from hfe.core.rule_logging import log_to
+from hfe.core.systems import CollisionSystem
+from hfe.decomposition.inputs import FitInputs
+from hfe.decomposition.settings import DecompositionSettings
+from hfe.decomposition.system import load_responses
+from hfe.flow.analysis import flow_of_system, load_flow_responses, write_flow
+from hfe.flow.settings import FlowSettings
+from hfe.tables.published import load_table
 
 log_to(snakemake.log[0])
 system = snakemake.wildcards.system
 electrons, dzero = load_responses(snakemake.input.responses)
 with open(snakemake.input.decomposition) as f:
     decomposition = json.load(f)
+config = snakemake.params.config
 result = flow_of_system(
-    system, snakemake.params.config, load_table(snakemake.input.hfe_v2), decomposition, electrons, dzero,
-    load_flow_responses(snakemake.input.responses),
+    CollisionSystem.from_config(config, system), FlowSettings.from_config(config), DecompositionSettings.from_config(config),
+    load_table(snakemake.input.hfe_v2), decomposition, electrons, dzero, load_flow_responses(snakemake.input.responses),
+    FitInputs.load(config),
 )
 write_flow(dict(snakemake.output.items()), system, result)
 logging.info("%s: NCQ deviation %s", system, result["summary"]["ncq_deviation"])

@@ -1,11 +1,11 @@
-"""Snakemake script: one chunk of the decay library (see analysis.decay_library)."""
+"""Snakemake script: one chunk of the decay library (see hfe.decays.library)."""
 
 import logging
 
-from analysis.decay_generator import DecayKinematics
-from analysis.decay_library import write_decay_chunk
-from analysis.forced_decays import ForcedDecays
-from analysis.rule_logging import log_to
+from hfe.core.rule_logging import log_to
+from hfe.decays.forced_decays import ForcedDecays
+from hfe.decays.generator import DecayKinematics
+from hfe.decays.library import write_decay_chunk
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

@@ -1,12 +1,12 @@
-"""Snakemake script: one chunk of pseudo-data events (see analysis.pseudo_data)."""
+"""Snakemake script: one chunk of pseudo-data events (see hfe.pseudodata.chunk)."""
 
 import logging
 
-from analysis.decay_ntuple import read_provenance
-from analysis.electron_yields import read_all_scale_factors
-from analysis.pseudo_data import build_system_setup, write_event_chunk
-from analysis.rule_logging import log_to
-from analysis.truth import TruthModel
+from hfe.core.rule_logging import log_to
+from hfe.decays.electron_yields import read_all_scale_factors
+from hfe.decays.ntuple import read_provenance
+from hfe.pseudodata.chunk import build_system_setup, write_event_chunk
+from hfe.pseudodata.truth import TruthModel
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

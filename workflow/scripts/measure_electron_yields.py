@@ -2,8 +2,8 @@
 
 import logging
 
-from analysis.electron_yields import write_electron_yields
-from analysis.rule_logging import log_to
+from hfe.core.rule_logging import log_to
+from hfe.decays.electron_yields import write_electron_yields
 
 log_to(snakemake.log[0])
 response = snakemake.params.config["response"]

@@ -2,9 +2,9 @@
 
 import logging
 
-from analysis.hfe_measurement import accumulate, results
-from analysis.measurement_output import settings_from_config, write_measurement
-from analysis.rule_logging import log_to
+from hfe.core.rule_logging import log_to
+from hfe.measurement.hfe import accumulate, results
+from hfe.measurement.output import settings_from_config, write_measurement
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

@@ -3,9 +3,9 @@
 import logging
 from pathlib import Path
 
-from analysis.catalogue import ResultsLayout
-from analysis.hepdata_output import write_submission
-from analysis.rule_logging import log_to
+from hfe.core.catalogue import ResultsLayout
+from hfe.core.rule_logging import log_to
+from hfe.outputs.hepdata import write_submission
 
 log_to(snakemake.log[0])
 written = write_submission(snakemake.params.config, ResultsLayout(snakemake.params.results), Path(snakemake.output[0]).parent)

@@ -2,9 +2,9 @@
 
 import logging
 
-from analysis.catalogue import ResultsLayout
-from analysis.rule_logging import log_to
-from analysis.summary_report import write_summary
+from hfe.core.catalogue import ResultsLayout
+from hfe.core.rule_logging import log_to
+from hfe.outputs.summary import write_summary
 
 log_to(snakemake.log[0])
 text = write_summary(snakemake.params.config, ResultsLayout(snakemake.params.results), snakemake.output[0], list(snakemake.input.batches))

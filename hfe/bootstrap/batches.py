@@ -1,0 +1,143 @@
+"""File-level steps of the bootstrap: measure replicas of a batch, run the chain on them, merge.
+
+Files: ``results/bootstrap/measurement/<system>/batch_<b>.npz`` (replica indices, pT edges,
+HFE spectrum and v2 replicas), ``results/bootstrap/fits/batch_<b>.npz`` (per observable: lower
+bin edges of the nominal result and the replica values, NaN rows for failed replicas; the
+list of failed replicas), and the merged bands ``results/bootstrap/<system>/<observable>.csv``,
+``covariance.npz`` and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hfe.bootstrap.bands import MIN_VALID_REPLICAS, align, check_failures, summarize
+from hfe.bootstrap.chain import ChainSettings, run_replica
+from hfe.core.atomic_io import write_json_atomically, write_npz_reproducibly, write_text_atomically
+from hfe.core.backend import array_module, resolve
+from hfe.core.catalogue import ResultsLayout, observables
+from hfe.core.seeds import derive_seed
+from hfe.decays.response import ResponseMatrix
+from hfe.decomposition.inputs import FitInputs
+from hfe.measurement.hfe import accumulate, replica_results
+from hfe.measurement.output import settings_from_config
+from hfe.stats.replica_sums import ReplicaSums
+from hfe.stats.replica_weights import stream_key
+from hfe.tables.published import load_table
+
+log = logging.getLogger(__name__)
+
+
+def event_stream_key(config: dict, system: str):
+    """Key of the event-level Poisson weights of a system (replica r is the same in every job)."""
+    return stream_key(derive_seed(config["seed"], "bootstrap-events", system))
+
+
+def measure_replicas(output: str, config: dict, system: str, paths: list[str], first: int, count: int, backend: str) -> None:
+    settings = settings_from_config(config, system)
+    start = time.perf_counter()
+    sums = ReplicaSums(len(settings.pt_edges) - 1, event_stream_key(config, system), first, count, 3, array_module(backend))
+    replicas = replica_results(accumulate(paths, settings, sums))
+    log.info("%s: replicas %d-%d on %s in %.1f s", system, first, first + count - 1, resolve(backend), time.perf_counter() - start)
+    arrays = {"replicas": np.arange(first, first + count), "pt_edges": settings.pt_edges, "hfe_spectrum": replicas["hfe_spectrum"]}
+    if "hfe_v2" in replicas:
+        arrays["hfe_v2"] = replicas["hfe_v2"]
+    write_npz_reproducibly(output, arrays)
+
+
+def _system_of(path: str, systems: list[str]) -> str:
+    matches = [s for s in systems if f"/{s}/" in path or Path(path).parent.name == s]
+    if len(matches) != 1:
+        raise ValueError(f"{path}: cannot tell which system this file belongs to")
+    return matches[0]
+
+
+def fit_replicas(output, config, results: ResultsLayout, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses) -> None:
+    """Run the chain on replicas ``first .. first + count - 1``; store results aligned to the
+    nominal bins (nominal tables under ``results``)."""
+    measured = {}
+    for system, path in zip(measured_systems, measured_files):
+        with np.load(path) as f:
+            measured[system] = {k: f[k] for k in ("hfe_spectrum", "hfe_v2") if k in f}
+    hfe_tables = {s: {"hfe_spectrum": load_table(p)} for s, p in zip(systems, hfe_files)}
+    for path in hfe_v2_files:
+        hfe_tables[_system_of(path, systems)]["hfe_v2"] = load_table(path)
+    inputs = FitInputs.load(config)
+    chain = ChainSettings.from_config(config)
+    nominal_responses = {Path(path).name: ResponseMatrix.load(path) for path in responses}
+    names = observables(config)
+    nominal_low = {name: load_table(results.result_table(name)).pt_low for name in names}
+    values = {name: np.full((count, len(nominal_low[name])), np.nan) for name in names}
+    failed = []
+    start = time.perf_counter()
+    for i in range(count):
+        replica = first + i
+        rows = {s: {k: v[i] for k, v in m.items()} for s, m in measured.items()}
+        result = run_replica(chain, inputs, replica, rows, hfe_tables, nominal_responses)
+        if result is None:
+            failed.append(replica)
+        else:
+            for name, (low, v) in result.items():
+                values[name][i] = align(np.asarray(low), v, nominal_low[name])
+        log.info("replica %d done (%d/%d, %d failed, %.0f s elapsed)", replica, i + 1, count, len(failed), time.perf_counter() - start)
+    arrays = {"replicas": np.arange(first, first + count), "failed": np.asarray(failed, dtype=np.int64)}
+    arrays.update({f"values/{name}": v for name, v in values.items()})
+    write_npz_reproducibly(output, arrays)
+
+
+def merge_replicas(outputs: dict, config: dict, results: ResultsLayout, batch_files: list[str], max_failed_fraction: float) -> None:
+    names = observables(config)
+    replicas, failed, values = [], [], {name: [] for name in names}
+    for path in batch_files:
+        with np.load(path) as f:
+            replicas += f["replicas"].tolist()
+            failed += f["failed"].tolist()
+            for name in names:
+                values[name].append(f[f"values/{name}"])
+    expected = list(range(config["bootstrap"]["replicas"]))
+    if sorted(replicas) != expected:
+        raise ValueError(f"bootstrap batches hold replicas {sorted(replicas)[:5]}..., expected 0..{expected[-1]}")
+    check_failures(len(failed), len(replicas), max_failed_fraction)
+    covariance, summary = {}, {"replicas": len(replicas), "failed": sorted(failed), "observables": {}}
+    for name, path in zip(names, outputs["tables"]):
+        nominal = load_table(results.result_table(name))
+        bands = summarize(np.concatenate(values[name]), nominal.value)
+        covariance[f"{name}/covariance"] = bands["covariance"]
+        covariance[f"{name}/correlation"] = bands["correlation"]
+        without = write_band_table(path, name, nominal, bands, len(replicas) - len(failed))
+        summary["observables"][name] = {"pt_low": nominal.pt_low.tolist(), "std": bands["std"].tolist(), "bins_without_band": without}
+    write_npz_reproducibly(outputs["covariance"], covariance)
+    write_json_atomically(outputs["summary"], summary)
+
+
+def write_band_table(path: str, name: str, nominal, bands: dict, n_good: int) -> list[float]:
+    """Nominal value with the 68 % percentile band as stat_err_plus/minus; the 95 % band,
+    replica median and standard deviation as extra columns. Bins filled by fewer than
+    MIN_VALID_REPLICAS replicas keep the nominal (fit) uncertainty, with the band columns set to
+    nominal -/+ 1 and 2 of it; their lower edges are listed in a comment and returned."""
+    without = [float(low) for low, n in zip(nominal.pt_low, bands["n_valid"]) if n < MIN_VALID_REPLICAS]
+    lines = [
+        f"# observable: {name}, nominal result with bootstrap statistical uncertainties",
+        f"# source: {nominal.source}",
+        f"# bootstrap: {n_good} successful replicas (event-level Poisson weights, published inputs drawn within errors)",
+        "# error_columns: stat_err_plus/_minus = 84th/16th percentile minus nominal (clipped at 0 if the nominal lies outside);"
+        " ci68/ci95 = 16th-84th / 2.5th-97.5th percentiles",
+        f"# bins without a band (fewer than {MIN_VALID_REPLICAS} replicas fill them; fit uncertainty kept), pt_low: {without}",
+        "pt_low,pt_high,pt_center,value,stat_err_plus,stat_err_minus,ci68_low,ci68_high,ci95_low,ci95_high,replica_median,replica_std",
+    ]
+    for i in range(len(nominal)):
+        v = nominal.value[i]
+        if nominal.pt_low[i] in without:
+            up, down = nominal.stat[0][i], nominal.stat[1][i]
+            fields = [nominal.pt_low[i], nominal.pt_high[i], nominal.pt_center[i], v, up, -down]
+            fields += [v - down, v + up, v - 2 * down, v + 2 * up, v, 0.5 * (up + down)]
+        else:
+            fields = [nominal.pt_low[i], nominal.pt_high[i], nominal.pt_center[i], v, max(bands["p84"][i] - v, 0.0), min(bands["p16"][i] - v, 0.0)]
+            fields += [bands[k][i] for k in ("p16", "p84", "p02.5", "p97.5", "p50", "std")]
+        lines.append(",".join(f"{x:.10g}" for x in fields))
+    write_text_atomically(path, "\n".join(lines) + "\n")
+    return without

@@ -1,0 +1,129 @@
+"""One bootstrap replica of the full chain: replica inputs -> global fits -> R_AA and v2.
+
+A replica takes
+* the HFE spectrum and v2 of each system from the event-level replicas of the measurement
+  (:func:`hfe.measurement.hfe.replica_results`), or, for an HFE table given by the user
+  (``decomposition.hfe_tables``), a replica drawn within its uncertainties;
+* every published input of the fits (D0 cross section and R_AA, non-prompt D0, D-meson v2)
+  drawn within its uncertainties (:mod:`hfe.bootstrap.table_replicas`);
+* every decay-library response redrawn within its MC statistics (:mod:`hfe.bootstrap.response_replicas`);
+and runs the same code as the nominal analysis on them (pp fit, Pb-Pb fits on the replica pp
+fit, flow fits on the replica Pb-Pb fits), all in memory.
+A replica whose fit fails (:class:`hfe.fitting.curve_fits.FitError`) is returned as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from hfe.bootstrap.response_replicas import draw_response
+from hfe.bootstrap.table_replicas import draw_table
+from hfe.core.catalogue import REPLICATED_RAA_OBSERVABLES, REPLICATED_SPECTRUM_OBSERVABLES, REPLICATED_V2_OBSERVABLES
+from hfe.core.systems import CollisionSystem, collision_systems
+from hfe.decays.response import ResponseMatrix
+from hfe.decomposition.inputs import FitInputs
+from hfe.decomposition.output import decompose_system
+from hfe.decomposition.settings import DecompositionSettings
+from hfe.fitting.curve_fits import FitError
+from hfe.flow.analysis import flow_of_system
+from hfe.flow.settings import FlowSettings
+from hfe.tables.published import MeasurementTable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    """What a replica of the chain runs with: the seed, the systems (pp first: the Pb-Pb fits
+    are built on it) and the decomposition and flow settings."""
+
+    seed: int
+    systems: tuple[CollisionSystem, ...]
+    decomposition: DecompositionSettings
+    flow: FlowSettings
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "ChainSettings":
+        systems = sorted(collision_systems(config), key=lambda s: not s.is_pp)
+        return cls(config["seed"], tuple(systems), DecompositionSettings.from_config(config), FlowSettings.from_config(config))
+
+
+def replica_inputs(inputs: FitInputs, seed: int, replica: int) -> FitInputs:
+    """The published fit inputs of one replica: every table drawn within its uncertainties."""
+    drawn = {label: draw_table(table, seed, label, replica) for label, table in inputs.labelled().items()}
+    return replace(
+        inputs,
+        d0_pp=drawn.get("d0_pp"),
+        nonprompt_pp=drawn.get("nonprompt_pp"),
+        d0_raa={s: drawn[f"d0_raa_{s}"] for s in inputs.d0_raa},
+        nonprompt_raa={s: drawn[f"nonprompt_raa_{s}"] for s in inputs.nonprompt_raa},
+        dmeson_v2={s: drawn[f"dmeson_v2_{s}"] for s in inputs.dmeson_v2},
+    )
+
+
+def replica_hfe_table(nominal: MeasurementTable, values: np.ndarray | None, seed: int, label: str, replica: int) -> MeasurementTable:
+    """The nominal HFE table with the replica values (or drawn within its errors if None);
+    bins where the replica has no value (a v2 bin whose electrons all got weight 0) are dropped."""
+    if values is None:
+        return draw_table(nominal, seed, label, replica)
+    values = np.asarray(values, dtype=np.float64)[: len(nominal)]
+    return replace(nominal, value=values).select(np.isfinite(values))
+
+
+def replica_responses(responses: Mapping[str, ResponseMatrix], seed: int, replica: int) -> dict[str, ResponseMatrix]:
+    """Decay-library replicas of every response ({file name: response})."""
+    return {name: draw_response(response, seed, replica) for name, response in responses.items()}
+
+
+def by_daughter(responses: Mapping[str, ResponseMatrix], daughter: str) -> dict[str, ResponseMatrix]:
+    """Responses of one daughter (``electron``, ``dzero``, ``electron_flow``) by species."""
+    return {r.provenance["species"]: r for r in responses.values() if r.daughter == daughter}
+
+
+def run_replica(
+    chain: ChainSettings,
+    inputs: FitInputs,
+    replica: int,
+    measured: dict[str, dict[str, np.ndarray]],
+    hfe_tables: dict[str, dict[str, MeasurementTable]],
+    responses: Mapping[str, ResponseMatrix],
+) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """Results {``<system>/<observable>``: (lower bin edges, values)} of one replica, None if a
+    fit failed (the bins of v2 results can differ between replicas: empty bins are dropped).
+
+    ``inputs``: the nominal published fit inputs; ``measured[system]``: replica rows
+    ``hfe_spectrum`` (and ``hfe_v2``) of the systems measured here; ``hfe_tables[system]``:
+    nominal HFE tables {``hfe_spectrum``, ``hfe_v2``}; ``responses``: nominal responses by file
+    name. Everything stays in memory."""
+    seed = chain.seed
+    drawn_inputs = replica_inputs(inputs, seed, replica)
+    drawn = replica_responses(responses, seed, replica)
+    electrons, dzero, flows = (by_daughter(drawn, d) for d in ("electron", "dzero", "electron_flow"))
+    results: dict[str, np.ndarray] = {}
+    pp_summary = None
+    try:
+        for system in chain.systems:
+            system_name = system.name
+            rows = measured.get(system_name, {})
+            hfe = replica_hfe_table(hfe_tables[system_name]["hfe_spectrum"], rows.get("hfe_spectrum"), seed, f"hfe_{system_name}", replica)
+            result = decompose_system(system, chain.decomposition, hfe, electrons, dzero, drawn_inputs, pp_summary)
+            for name in REPLICATED_SPECTRUM_OBSERVABLES + REPLICATED_RAA_OBSERVABLES:
+                if name in result["tables"]:
+                    results[f"{system_name}/{name}"] = (result["bins"]["low"], np.asarray(result["tables"][name][0]))
+            if system.is_pp:
+                pp_summary = result["summary"]
+                continue
+            v2 = replica_hfe_table(hfe_tables[system_name]["hfe_v2"], rows.get("hfe_v2"), seed, f"hfe_v2_{system_name}", replica)
+            flow = flow_of_system(
+                system, chain.flow, chain.decomposition, v2, result["summary"], electrons, dzero, flows, drawn_inputs
+            )
+            for name in REPLICATED_V2_OBSERVABLES:
+                results[f"{system_name}/{name}"] = (flow["bins"]["low"], np.asarray(flow["tables"][name][0]))
+    except FitError as error:
+        log.warning("replica %d failed: %s", replica, error)
+        return None
+    return results

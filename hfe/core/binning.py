@@ -1,0 +1,29 @@
+"""Binning helpers shared by every stage: pT bins as (low, high) edge arrays in GeV/c."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def average_over_bins(fine_edges: np.ndarray, fine_values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Width-weighted average of a finely binned (piecewise-constant) function over the bins
+    [low, high]; a coarse edge inside a fine bin takes the fine bin's content pro rata."""
+    cumulative = np.concatenate([[0.0], np.cumsum(fine_values * np.diff(fine_edges))])
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    if np.any(low < fine_edges[0] - 1e-9) or np.any(high > fine_edges[-1] + 1e-9):
+        raise ValueError(f"bins reach beyond the response range [{fine_edges[0]}, {fine_edges[-1]}] GeV/c")
+    return (np.interp(high, fine_edges, cumulative) - np.interp(low, fine_edges, cumulative)) / (high - low)
+
+
+BIN_EDGE_TOLERANCE = 1e-9  # GeV/c: edges closer than this count as equal
+
+
+def bins_inside(low, high, lo: float, hi: float) -> np.ndarray:
+    """Mask of the bins [low, high] that lie inside [lo, hi] (edges within
+    BIN_EDGE_TOLERANCE count as inside)."""
+    return (np.asarray(low) >= lo - BIN_EDGE_TOLERANCE) & (np.asarray(high) <= hi + BIN_EDGE_TOLERANCE)
+
+
+def at_limit(value: float, error: float, low: float, high: float) -> bool:
+    """A fitted parameter within 1e-3 of its error from a finite limit (the fit is not trusted)."""
+    return bool((np.isfinite(low) and value - low < 1e-3 * error) or (np.isfinite(high) and high - value < 1e-3 * error))

@@ -1,0 +1,175 @@
+"""Configuration: JSON-schema validation that fills defaults, then semantic checks.
+
+Errors name the offending key as a dotted path (``decay_library.species[2]``), so a malformed
+config fails before any job starts with a message that says where to look.
+"""
+
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from hfe.core.errors import ConfigError
+
+SCHEMA = "config.schema.yaml"  # package data of hfe.core: the one source of keys, types, defaults and meanings
+
+
+def load_schema(path: str | Path | None = None) -> dict:
+    """The config schema (package data), or the schema file at ``path``."""
+    if path is None:
+        return yaml.safe_load(resources.files("hfe.core").joinpath(SCHEMA).read_text())
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
+def _with_defaults(validator_class):
+    """A validator that fills ``default`` values of object properties while validating."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def key_path(path) -> str:
+    """Dotted key path of a jsonschema error location, e.g. ``response.step_size``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "<top level>"
+
+
+def validate_config(config: dict, schema: dict | None = None) -> dict:
+    """Return a validated copy of ``config`` with defaults filled; raise :class:`ConfigError`."""
+    schema = load_schema() if schema is None else schema
+    if not isinstance(config, dict):
+        raise ConfigError(f"config must be a mapping of keys, got {type(config).__name__}")
+    filled = copy.deepcopy(config)
+    validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(filled), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = [f"config key '{key_path(e.absolute_path)}': {e.message}" for e in errors]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    check_semantics(filled)
+    check_systems(filled)
+    return filled
+
+
+def check_semantics(config: dict) -> None:
+    """Cross-key checks the schema cannot express."""
+    library, response = config["decay_library"], config["response"]
+    width = response["parent_pt_bin_width"]
+    n_bins = library["pt_max"] / width
+    if abs(n_bins - round(n_bins)) > 1e-6:
+        raise ConfigError(
+            f"config key 'response.parent_pt_bin_width': {width} does not divide "
+            f"decay_library.pt_max = {library['pt_max']}"
+        )
+    edges = response["electron_pt_edges"]
+    if edges["max"] <= edges["min"]:
+        raise ConfigError("config key 'response.electron_pt_edges': max must exceed min")
+    n_e = (edges["max"] - edges["min"]) / edges["width"]
+    if abs(n_e - round(n_e)) > 1e-6:
+        raise ConfigError("config key 'response.electron_pt_edges.width': does not divide max - min")
+    if edges["max"] > library["pt_max"]:
+        raise ConfigError(
+            f"config key 'response.electron_pt_edges.max': {edges['max']} GeV/c beyond the parents' "
+            f"decay_library.pt_max = {library['pt_max']}"
+        )
+
+
+def check_systems(config: dict) -> None:
+    """Each system has what its kind needs, whole seeded blocks per chunk, and truth curves."""
+    block = config["pseudo_data"]["block_size"]
+    truth = config["truth"]
+    for name, system in config["systems"].items():
+        key = f"systems.{name}"
+        needed = ("sigma_inel_mb",) if system["kind"] == "pp" else ("taa_per_mb", "event_plane_resolution")
+        for item in needed:
+            if item not in system:
+                raise ConfigError(f"config key '{key}.{item}': required for a {system['kind']} system")
+        if system["n_events"] % (system["chunks"] * block) != 0:
+            raise ConfigError(
+                f"config key '{key}.n_events': {system['n_events']} is not a whole number of blocks "
+                f"(pseudo_data.block_size = {block}) per chunk ({system['chunks']} chunks)"
+            )
+        if system["kind"] == "PbPb":
+            for quantity in ("charm_raa", "beauty_raa", "charm_v2", "beauty_v2"):
+                if name not in truth[quantity]:
+                    raise ConfigError(f"config key 'truth.{quantity}.{name}': no truth curve for system {name}")
+            for key in ("d0_raa", "nonprompt_raa"):
+                if name not in config["decomposition"][key]:
+                    raise ConfigError(f"config key 'decomposition.{key}.{name}': no table for system {name}")
+    if sum(1 for s in config["systems"].values() if s["kind"] == "pp") != 1 and any(
+        s["kind"] == "PbPb" for s in config["systems"].values()
+    ):
+        raise ConfigError("config key 'systems': Pb-Pb systems need exactly one pp system (the R_AA reference)")
+
+
+def merge_configs(base: dict, override: dict) -> dict:
+    """Recursive update of ``base`` by ``override``: how Snakemake combines ``--configfile``s."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_configs(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def read_yaml(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        with open(path) as f:
+            return yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+
+
+def load_config(*paths: str | Path) -> dict:
+    """Read YAML config files, later ones updating earlier ones, and validate the result."""
+    config: dict = {}
+    for path in paths:
+        config = merge_configs(config, read_yaml(path))
+    return validate_config(config)
+
+
+def config_slice(config: dict, keys: list[str] | tuple[str, ...]) -> dict:
+    """The nested sub-config holding only ``keys`` (dotted paths; a ``*`` segment takes every
+    entry of a mapping, keys missing under a ``*`` are skipped). This is what a rule declares as
+    its ``config`` params entry: Snakemake stores params with the outputs, so an edit of any of
+    these keys reruns the rule, and an edit of any other key does not."""
+    out: dict = {}
+
+    def take(source, target: dict, parts: list[str], path: str) -> None:
+        head, rest = parts[0], parts[1:]
+        if head == "*":
+            names = list(source) if isinstance(source, dict) else []
+        elif isinstance(source, dict) and head in source:
+            names = [head]
+        elif path.endswith("*"):
+            return
+        else:
+            raise ConfigError(f"config key '{'.'.join([path, head]).lstrip('.')}' does not exist")
+        for name in names:
+            if not rest:
+                target[name] = copy.deepcopy(source[name])
+            elif isinstance(source[name], dict):
+                take(source[name], target.setdefault(name, {}), rest, f"{path}.{head}")
+            elif head != "*":
+                raise ConfigError(f"config key '{path.lstrip('.')}.{name}' is not a mapping")
+
+    for key in keys:
+        take(config, out, key.split("."), "")
+    return out

@@ -1,0 +1,291 @@
+"""Charm/beauty decomposition of HFE spectra by a global chi2 fit (method of arXiv:2110.08769).
+
+Model of one collision system:
+
+* charm: the prompt D0 spectrum ``dN/dpTdy`` (or dsigma/dpTdy in pp) is a named shape
+  (``levy`` by default, ``power_law`` for the systematic) with free parameters ``charm_*``;
+  D+, Ds+ and Lambda_c+ follow through constant ratios to D0; c -> e is the sum of the species
+  folded through their decay responses;
+* beauty: the b-hadron spectrum (all species, fractions from config) with free parameters
+  ``beauty_*``, folded to b -> e (including b -> c -> e) and, for the optional constraint, to
+  non-prompt D0;
+* data: D0 points, HFE points (fitted with c -> e + b -> e averaged over each bin) and,
+  optionally, non-prompt D0 points. In Pb-Pb the D0 (non-prompt D0) points are the published
+  R_AA times <T_AA> times the pp D0 fit (pp non-prompt D0 model).
+
+chi2 = sum over datasets and points of ((scale_d model - data) / sigma)^2 + sum_k (nu_k / s_k)^2,
+where sigma is the symmetrised statistical and bin-to-bin systematic uncertainty of the point
+(asymmetric errors: mean of up and down) and, for HFE points, the MC statistical uncertainty of
+the folded model; each dataset's correlated normalisation uncertainties (luminosity, BR, global,
+T_AA) are a nuisance nu with ``scale_d = prod (1 + nu)`` and a Gaussian penalty. The T_AA
+nuisance is shared by the D0 and non-prompt D0 points of a Pb-Pb system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from iminuit import Minuit
+from scipy import stats
+
+from hfe.core.binning import at_limit, average_over_bins, bins_inside
+from hfe.core.species import SPECIES
+from hfe.decays.folding import fold_spectrum, fold_spectrum_error
+from hfe.decays.response import ResponseMatrix
+from hfe.fitting.curve_fits import FitError, bin_average, point_uncertainty
+from hfe.fitting.shapes import FORMS, Curve
+from hfe.tables.published import MeasurementTable
+
+REFERENCE_MASS = {"charm": SPECIES["D0"].mass, "beauty": SPECIES["Bplus"].mass}
+
+
+@dataclass
+class Dataset:
+    """Points of one measurement and the model predicting them."""
+
+    name: str
+    table: MeasurementTable
+    model: Callable[[dict], np.ndarray]  # parameters -> prediction per point
+    nuisances: tuple[str, ...] = ()  # names of the normalisation nuisances scaling the model
+    model_error: Callable[[dict], np.ndarray] | None = None  # MC error of the model per point
+
+    def residuals(self, parameters: dict) -> np.ndarray:
+        scale = np.prod([1.0 + parameters[f"nu_{k}"] for k in self.nuisances]) if self.nuisances else 1.0
+        prediction = scale * self.model(parameters)
+        sigma2 = point_uncertainty(self.table) ** 2
+        if self.model_error is not None:
+            sigma2 = sigma2 + (scale * self.model_error(parameters)) ** 2
+        return (prediction - self.table.value) / np.sqrt(sigma2)
+
+    def points(self, parameters: dict) -> dict[str, list[float]]:
+        """Data and fitted model per point (with the fitted normalisation nuisances), for figures."""
+        scale = np.prod([1.0 + parameters[f"nu_{k}"] for k in self.nuisances]) if self.nuisances else 1.0
+        return {
+            "pt_low": self.table.pt_low.tolist(),
+            "pt_high": self.table.pt_high.tolist(),
+            "pt_center": self.table.pt_center.tolist(),
+            "data": self.table.value.tolist(),
+            "error": point_uncertainty(self.table).tolist(),
+            "model": (scale * np.asarray(self.model(parameters))).tolist(),
+            "pull": self.residuals(parameters).tolist(),
+        }
+
+
+@dataclass
+class FlavourModel:
+    """Spectrum of one flavour and its folding to electrons (and non-prompt D0).
+
+    Without ``reference`` the flavour's reference spectrum is the shape ``form`` itself (pp);
+    with it, the spectrum is ``reference(pT) x form(pT)``: in Pb-Pb, ``<T_AA>`` times the pp fit
+    times an R_AA-like shape. ``fixed`` holds the form's parameters that are not fitted.
+    """
+
+    flavour: str  # charm | beauty
+    form: str
+    species_weights: Mapping[str, Callable]  # species -> factor (of pT) relative to the reference spectrum
+    electron_responses: Mapping[str, ResponseMatrix]
+    dzero_responses: Mapping[str, ResponseMatrix] = field(default_factory=dict)
+    reference: Callable | None = None
+    fixed: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return [f"{self.flavour}_{p}" for p in FORMS[self.form].parameters if p not in self.fixed]
+
+    def curve(self, parameters: Mapping[str, float]) -> Callable:
+        values = {p: parameters[f"{self.flavour}_{p}"] for p in FORMS[self.form].parameters if p not in self.fixed}
+        values.update(self.fixed)
+        if "mass" in FORMS[self.form].fixed and "mass" not in values:
+            values["mass"] = REFERENCE_MASS[self.flavour]
+        shape = Curve(self.form, values)
+        if self.reference is None:
+            return shape
+        reference = self.reference
+        return lambda pt: reference(pt) * shape(pt)
+
+    def species_spectrum(self, parameters, species):
+        reference, weight = self.curve(parameters), self.species_weights[species]
+        return lambda pt: reference(pt) * weight(pt)
+
+    def electrons(self, parameters) -> np.ndarray:
+        """Electron dN/dpT deta on the responses' fine electron bins."""
+        return sum(fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.electron_responses.items())
+
+    def electrons_error(self, parameters) -> np.ndarray:
+        variance = sum(
+            fold_spectrum_error(r, self.species_spectrum(parameters, s)) ** 2 for s, r in self.electron_responses.items()
+        )
+        return np.sqrt(variance)
+
+    def dzero(self, parameters) -> np.ndarray:
+        """Non-prompt D0 dN/dpTdy on the D0 responses' fine bins."""
+        return sum(fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.dzero_responses.items())
+
+    @property
+    def electron_edges(self) -> np.ndarray:
+        return next(iter(self.electron_responses.values())).daughter_edges
+
+
+def hfe_dataset(table: MeasurementTable, charm: FlavourModel, beauty: FlavourModel, nuisances=()) -> Dataset:
+    edges = charm.electron_edges
+
+    def model(p):
+        return average_over_bins(edges, charm.electrons(p) + beauty.electrons(p), table.pt_low, table.pt_high)
+
+    def model_error(p):
+        # per fine bin errors are independent: the bin average's error adds them in quadrature
+        fine2 = charm.electrons_error(p) ** 2 + beauty.electrons_error(p) ** 2
+        widths = np.diff(edges)
+        result = []
+        for low, high in zip(table.pt_low, table.pt_high):
+            inside = bins_inside(edges[:-1], edges[1:], low, high)
+            result.append(np.sqrt(np.sum(fine2[inside] * widths[inside] ** 2)) / (high - low))
+        return np.asarray(result)
+
+    return Dataset("HFE", table, model, tuple(nuisances), model_error)
+
+
+def spectrum_dataset(name: str, table: MeasurementTable, flavour: FlavourModel, nuisances=()) -> Dataset:
+    """D0 points: the flavour's reference spectrum averaged over each bin."""
+    return Dataset(name, table, lambda p: bin_average(flavour.curve(p), table.pt_low, table.pt_high), tuple(nuisances))
+
+
+def nonprompt_dataset(table: MeasurementTable, beauty: FlavourModel, nuisances=()) -> Dataset:
+    edges = next(iter(beauty.dzero_responses.values())).daughter_edges
+    return Dataset(
+        "nonprompt_D0", table, lambda p: average_over_bins(edges, beauty.dzero(p), table.pt_low, table.pt_high), tuple(nuisances)
+    )
+
+
+def restrict(table: MeasurementTable, pt_min: float, pt_max: float) -> MeasurementTable:
+    """The bins of ``table`` inside [pt_min, pt_max]."""
+    keep = bins_inside(table.pt_low, table.pt_high, pt_min, pt_max)
+    if not keep.any():
+        raise FitError(f"{table.source}: no bin inside the fit range [{pt_min}, {pt_max}] GeV/c")
+    return table.select(keep)
+
+
+@dataclass
+class FitOutcome:
+    parameters: dict[str, float]
+    errors: dict[str, float]
+    covariance: np.ndarray  # over ``names``
+    names: list[str]
+    chi2: float
+    ndf: int
+    chi2_by_dataset: dict[str, float]
+    valid: bool
+    covariance_status: str = "accurate"
+    points: dict = field(default_factory=dict)  # per dataset: data and fitted model (Dataset.points)
+
+    @property
+    def p_value(self) -> float:
+        return float(stats.chi2.sf(self.chi2, self.ndf)) if self.ndf > 0 else float("nan")
+
+    def summary(self) -> dict:
+        return {
+            "parameters": self.parameters,
+            "errors": self.errors,
+            "covariance": self.covariance.tolist(),
+            "names": self.names,
+            "chi2": self.chi2,
+            "ndf": self.ndf,
+            "chi2_ndf": self.chi2 / self.ndf if self.ndf else float("nan"),
+            "p_value": self.p_value,
+            "chi2_by_dataset": self.chi2_by_dataset,
+            "valid": self.valid,
+            "covariance_status": self.covariance_status,
+            "points": self.points,
+        }
+
+
+def global_fit(
+    datasets: list[Dataset],
+    start: Mapping[str, float],
+    limits: Mapping[str, tuple],
+    nuisance_sigma: Mapping[str, float],
+    max_chi2_ndf: float = 5.0,
+) -> FitOutcome:
+    """Minimise the global chi2; raise :class:`FitError` with diagnostics on failure."""
+    names = list(start) + [f"nu_{k}" for k in nuisance_sigma]
+
+    def chi2(*values):
+        p = dict(zip(names, values))
+        total = sum(float(np.sum(d.residuals(p) ** 2)) for d in datasets)
+        return total + sum((p[f"nu_{k}"] / s) ** 2 for k, s in nuisance_sigma.items())
+
+    chi2.errordef = Minuit.LEAST_SQUARES
+    minuit = Minuit(chi2, *[start[n] for n in start], *[0.0] * len(nuisance_sigma), name=names)
+    for name, (low, high) in limits.items():
+        minuit.limits[name] = (low, high)
+    for k, s in nuisance_sigma.items():
+        minuit.limits[f"nu_{k}"] = (-0.9, 0.9)
+        minuit.errors[f"nu_{k}"] = max(s, 1e-3)
+    minuit.migrad(ncall=20000)
+    if not minuit.valid:  # one retry from a simplex step: flat directions can stall MIGRAD's EDM
+        minuit.simplex(ncall=5000)
+        minuit.migrad(ncall=20000)
+    minuit.hesse()
+    for _ in range(2):
+        if minuit.valid or not minuit.fmin.is_above_max_edm:
+            break
+        # HESSE's exact second derivatives can raise the EDM of a chi2 with numerical
+        # (response-folded) models above MIGRAD's goal 2e-4: restart MIGRAD from them with a goal
+        # of 2e-3 (chi2 within 0.002 of its minimum, negligible against delta chi2 = 1)
+        minuit.tol = 1.0
+        minuit.migrad(ncall=20000)
+        minuit.hesse()
+    p = dict(zip(names, map(float, minuit.values)))
+    by_dataset = {d.name: float(np.sum(d.residuals(p) ** 2)) for d in datasets}
+    n_points = sum(len(d.table) for d in datasets)
+    ndf = n_points - len(start)  # nuisances come with their own penalty terms
+    outcome = FitOutcome(
+        parameters=p,
+        errors={n: float(minuit.errors[n]) for n in names},
+        covariance=np.asarray(minuit.covariance),
+        names=names,
+        chi2=float(minuit.fval),
+        ndf=ndf,
+        chi2_by_dataset=by_dataset,
+        valid=bool(minuit.valid),
+        covariance_status="accurate" if minuit.fmin.has_accurate_covar else (
+            "forced positive definite" if minuit.fmin.has_made_posdef_covar else "approximate"
+        ),
+        points={d.name: d.points(p) for d in datasets},
+    )
+    problems = []
+    if not minuit.valid:
+        problems.append("invalid minimum")
+    if minuit.fmin.hesse_failed or not minuit.fmin.has_covariance:
+        problems.append("HESSE failed: no covariance")
+    for name in start:
+        low, high = minuit.limits[name]
+        if at_limit(p[name], outcome.errors[name], low, high):
+            problems.append(f"parameter {name} at its limit")
+    if ndf > 0 and outcome.chi2 / ndf > max_chi2_ndf:
+        problems.append(f"chi2/ndf = {outcome.chi2:.1f}/{ndf} above the bound {max_chi2_ndf}")
+    if problems:
+        raise FitError(
+            "global fit failed: " + "; ".join(problems) + f"\n  parameters: {p}\n  errors: {outcome.errors}"
+            f"\n  chi2 by dataset: {by_dataset}\n  covariance status: {minuit.fmin}"
+        )
+    return outcome
+
+
+def propagate(function: Callable[[dict], np.ndarray], outcome: FitOutcome) -> tuple[np.ndarray, np.ndarray]:
+    """Value of ``function(parameters)`` and its error from the fit covariance (numerical
+    Jacobian, central differences of a tenth of each parameter's error)."""
+    p = dict(outcome.parameters)
+    value = np.asarray(function(p), dtype=float)
+    jacobian = []
+    for name in outcome.names:
+        step = 0.1 * outcome.errors[name] if outcome.errors[name] > 0 else 1e-6
+        up, down = dict(p), dict(p)
+        up[name] += step
+        down[name] -= step
+        jacobian.append((np.asarray(function(up)) - np.asarray(function(down))) / (2 * step))
+    jacobian = np.array(jacobian)  # (n_parameters, n_values)
+    covariance = jacobian.T @ outcome.covariance @ jacobian
+    return value, np.sqrt(np.clip(np.diag(covariance), 0.0, None))

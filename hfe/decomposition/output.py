@@ -1,0 +1,114 @@
+"""Run the decomposition of one system from files and write its tables (project CSV format)
+and its fit summary (JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from hfe.core.binning import bins_inside
+from hfe.core.catalogue import TITLES
+from hfe.core.systems import CollisionSystem
+from hfe.decomposition.global_fit import FitOutcome
+from hfe.decomposition.inputs import FitInputs
+from hfe.decomposition.settings import DecompositionSettings
+from hfe.decomposition.system import (
+    compatibility,
+    electron_results,
+    fit_system,
+    flavour_models,
+    nuclear_modification,
+)
+from hfe.tables.published import MeasurementTable, load_comparison, write_result
+
+
+def outcome_from_summary(summary: dict) -> FitOutcome:
+    return FitOutcome(
+        parameters=summary["parameters"],
+        errors=summary["errors"],
+        covariance=np.asarray(summary["covariance"]),
+        names=summary["names"],
+        chi2=summary["chi2"],
+        ndf=summary["ndf"],
+        chi2_by_dataset=summary["chi2_by_dataset"],
+        valid=summary["valid"],
+        covariance_status=summary.get("covariance_status", "accurate"),
+    )
+
+
+def output_bins(hfe: MeasurementTable, electron_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The HFE table's bins that lie inside the electron response range."""
+    keep = hfe.pt_high <= electron_edges[-1] + 1e-9
+    return hfe.pt_low[keep], hfe.pt_high[keep]
+
+
+def comparison_bins(table: MeasurementTable, electron_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bins of a comparison table; a table of points is compared in the fine electron bin
+    holding each point."""
+    if np.allclose(table.pt_low, table.pt_high):
+        index = np.clip(np.searchsorted(electron_edges, table.pt_center, side="right") - 1, 0, len(electron_edges) - 2)
+        return electron_edges[index], electron_edges[index + 1]
+    return table.pt_low, table.pt_high
+
+
+def decompose_system(
+    system: CollisionSystem,
+    settings: DecompositionSettings,
+    hfe: MeasurementTable,
+    electrons: Mapping,
+    dzero: Mapping,
+    inputs: FitInputs,
+    pp_summary: dict | None = None,
+) -> dict:
+    """Fit one system (HFE table ``hfe``, responses by species, published ``inputs``) and
+    derive every result; returns a dict of tables and the summary."""
+    outcome, charm, beauty, info = fit_system(system, settings, hfe, electrons, dzero, inputs, pp_summary)
+    low, high = output_bins(hfe, charm.electron_edges)
+    derived = electron_results(outcome, charm, beauty, low, high)
+    full = {"low": low, "high": high}
+    hfe_value = hfe.value[: len(low)]
+    hfe_stat = hfe.symmetric_stat[: len(low)]
+    c_value, c_error = derived["ctoe_spectrum"]
+    derived["btoe_subtracted"] = (hfe_value - c_value, np.sqrt(hfe_stat**2 + c_error**2))
+    summary = {**outcome.summary(), **info, "hfe_fit_range": list(settings.hfe_fit_range)}
+    if pp_summary is not None:
+        summary["pp_parameters"] = pp_summary["parameters"]  # the Pb-Pb models are built on them
+    if not system.is_pp:
+        pp = outcome_from_summary(pp_summary)
+        pp_charm, pp_beauty = flavour_models(settings, electrons, dzero)
+        raa = nuclear_modification(derived, electron_results(pp, pp_charm, pp_beauty, low, high), system)
+        derived.update({k: v for k, v in raa.items() if k.startswith("raa_")})
+        summary["taa_relative_error"] = raa["taa_relative_error"]
+        comparisons = []
+        fit_low, fit_high = settings.hfe_fit_range
+        for spec in settings.comparisons.get(system.name, []):
+            table = load_comparison(spec)
+            b_low, b_high = comparison_bins(table, charm.electron_edges)
+            inside = bins_inside(b_low, b_high, fit_low, fit_high)
+            if not inside.any():
+                comparisons.append({"name": spec["name"], "table": spec["table"], "ndf": 0, "note": "no overlap with the fit range"})
+                continue
+            ours_pbpb = electron_results(outcome, charm, beauty, b_low[inside], b_high[inside])
+            ours_pp = electron_results(pp, pp_charm, pp_beauty, b_low[inside], b_high[inside])
+            ours = nuclear_modification(ours_pbpb, ours_pp, system)[spec["quantity"]]
+            comparisons.append({"name": spec["name"], "quantity": spec["quantity"], **compatibility(ours, table.select(inside))})
+        summary["comparisons"] = comparisons
+    return {"bins": full, "tables": derived, "summary": summary}
+
+
+def write_decomposition(outputs: dict, system: str, result: dict, units: str) -> None:
+    """Write the tables named in ``outputs`` and the summary JSON ``outputs['summary']``."""
+
+    def header(name: str) -> dict:
+        return {
+            "observable": TITLES[name],
+            "system": system,
+            "rapidity": "|eta| < 0.8",
+            "units": "pT [GeV/c]; dimensionless" if name.startswith(("raa", "beauty")) else units,
+            "method": "global chi2 fit of D0, HFE and non-prompt D0 data (hfe/decomposition/global_fit.py)",
+            "error_columns": "stat_err_plus/_minus: fit uncertainty (covariance of the global fit)"
+            + ("; the T_AA normalisation uncertainty is separate (fit.json)" if name.startswith("raa") else ""),
+        }
+
+    write_result(outputs, result["bins"]["low"], result["bins"]["high"], result["tables"], header, result["summary"])

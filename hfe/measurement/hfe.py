@@ -1,0 +1,237 @@
+"""HFE measurement from event ntuples: spectra and v2 of heavy-flavour decay electrons.
+
+Works on any ntuple with the branches of :mod:`hfe.measurement.event_ntuple` (TTree ``events``).
+Files are read with ``uproot.iterate`` in steps of ``step_size`` events, and sums are
+accumulated exactly (:mod:`hfe.stats.exact_sums`), so memory does not grow with the number of
+events and the tables do not depend on chunking.
+
+* Measured HFE: reconstructed electrons, photonic background removed with the truth flag
+  (``origin == background_origin``: an idealised photonic-electron tagging), each weighted by
+  1/efficiency(pT). No unfolding of the momentum resolution.
+* Spectrum: charge-averaged ``(e+ + e-)/2`` yield per event ``dN/dpT dy`` (|y| ~ |eta| < 0.8)
+  for Pb-Pb, the cross section ``dsigma/dpT dy = sigma_inel dN/dpT dy`` (microbarn/(GeV/c)) for pp.
+  Statistical errors from the event-level second moments.
+* v2{EP}: ``<cos 2(phi - Psi_A)> / R_A`` with R_A from the three-sub-event method; the
+  statistical error includes the resolution's.
+* Truth tables per origin (c -> e; b -> e including b -> c -> e) at the true pT, all electrons in
+  acceptance (before efficiency), v2 with respect to the true reaction plane.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import uproot
+
+from hfe.core.electron_origin import EventElectronOrigin
+from hfe.core.errors import NtupleError
+from hfe.fitting.shapes import Curve
+from hfe.measurement.event_ntuple import TREE_NAME
+from hfe.measurement.event_plane import plane_angle, three_subevent_resolution
+from hfe.stats.exact_sums import EventSums, MomentSums
+from hfe.stats.replica_sums import ReplicaSums
+
+ELECTRON_BRANCHES = (
+    "electron_pt",
+    "electron_true_pt",
+    "electron_eta",
+    "electron_phi",
+    "electron_origin",
+    "electron_reconstructed",
+)
+READ_BRANCHES = ("event_id", "psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y") + ELECTRON_BRANCHES
+CATEGORIES = ("hfe", "truth_ctoe", "truth_btoe")
+
+
+@dataclass
+class MeasurementSettings:
+    pt_edges: np.ndarray  # GeV/c
+    eta_max: float
+    efficiency: Curve
+    kind: str  # pp | PbPb
+    sigma_inel_mb: float | None = None
+    background_origin: int = int(EventElectronOrigin.BACKGROUND)
+    step_size: int = 100_000
+
+
+def check_event_file(path: str | Path) -> tuple[int, int | None]:
+    """(entries, generated events from provenance or None); errors name the file and branch."""
+    path = Path(path)
+    if not path.exists():
+        raise NtupleError(f"{path}: event ntuple does not exist")
+    try:
+        with uproot.open(path) as f:
+            keys = f.keys(cycle=False)
+            if TREE_NAME not in keys:
+                raise NtupleError(f"{path}: no TTree '{TREE_NAME}' (keys: {keys})")
+            tree = f[TREE_NAME]
+            for branch in READ_BRANCHES:
+                if branch not in tree:
+                    raise NtupleError(f"{path}: tree '{TREE_NAME}' has no branch '{branch}'")
+            for branch in ELECTRON_BRANCHES:
+                if not isinstance(tree[branch].interpretation, uproot.interpretation.jagged.AsJagged):
+                    raise NtupleError(f"{path}: branch '{branch}' is not a jagged (per-electron) array")
+            generated = json.loads(str(f["provenance"])).get("n_events") if "provenance" in keys else None
+            return tree.num_entries, generated
+    except NtupleError:
+        raise
+    except Exception as exc:
+        raise NtupleError(f"{path}: corrupt or truncated ROOT file ({type(exc).__name__}: {exc})") from exc
+
+
+class HfeAccumulator:
+    """Exact sums of one set of files (add accumulators of several jobs with ``+=``)."""
+
+    def __init__(self, settings: MeasurementSettings, replicas: ReplicaSums | None = None):
+        """``replicas``: bootstrap replica sums of the measured HFE (event-plane correlations
+        in ``event_values``), filled alongside the nominal sums."""
+        self.settings = settings
+        self.replicas = replicas
+        n_bins = len(settings.pt_edges) - 1
+        self.moments = {name: MomentSums(n_bins) for name in CATEGORIES}
+        self.plane = EventSums(("ab", "ac", "bc"))
+        self.entries = 0
+        self.generated_events = 0
+
+    def fill(self, path: str | Path, batch: ak.Array) -> None:
+        s = self.settings
+        n_events = len(batch)
+        self.entries += n_events
+        counts = ak.to_numpy(ak.num(batch.electron_pt))
+        event = np.repeat(np.arange(n_events), counts)
+        event_ids = ak.to_numpy(batch.event_id).astype(np.int64)
+        flat = {name: ak.to_numpy(ak.flatten(batch[name])) for name in ELECTRON_BRANCHES}
+        for name in ("electron_pt", "electron_true_pt", "electron_phi"):
+            if not np.isfinite(np.sum(flat[name], dtype=np.float64)):  # one pass; NaN or inf poison the sum
+                raise NtupleError(f"{path}: branch '{name}' contains NaN or infinite values")
+        psi = {k: plane_angle(ak.to_numpy(batch[f"q{k}_x"]), ak.to_numpy(batch[f"q{k}_y"])) for k in "abc"}
+        if s.kind == "PbPb":
+            self.plane.n_events += n_events
+            correlations = {k: np.cos(2 * (psi[k[0]] - psi[k[1]])) for k in ("ab", "ac", "bc")}
+            self.plane.add(**correlations)
+            if self.replicas is not None:
+                self.replicas.add_events(event_ids, np.stack([correlations[k] for k in ("ab", "ac", "bc")], axis=1))
+        # cos 2(phi - Psi) = cos 2phi cos 2Psi + sin 2phi sin 2Psi: trigonometry once per electron
+        two_phi = 2 * flat["electron_phi"]
+        cos_phi, sin_phi = np.cos(two_phi), np.sin(two_phi)
+        planes = {"a": psi["a"], "rp": ak.to_numpy(batch.psi_rp)}
+        cos_psi = {k: np.cos(2 * v).astype(np.float32) for k, v in planes.items()}
+        sin_psi = {k: np.sin(2 * v).astype(np.float32) for k, v in planes.items()}
+
+        def flow(index: np.ndarray, owner: np.ndarray, plane: str) -> np.ndarray | None:
+            if s.kind != "PbPb":
+                return None
+            return cos_phi.take(index) * cos_psi[plane].take(owner) + sin_phi.take(index) * sin_psi[plane].take(owner)
+
+        origin = flat["electron_origin"]
+        in_acceptance = np.abs(flat["electron_eta"]) < s.eta_max
+        index = np.flatnonzero(in_acceptance & flat["electron_reconstructed"] & (origin != s.background_origin))
+        owner = event.take(index)
+        pt = flat["electron_pt"].take(index)
+        efficiency = s.efficiency(pt)
+        if np.any(efficiency <= 0):
+            raise ValueError(f"efficiency is zero at pT = {pt[efficiency <= 0][0]:.3f} GeV/c: cannot correct")
+        hfe_flow = flow(index, owner, "a")
+        self._fill("hfe", owner, pt, 1.0 / efficiency, hfe_flow)
+        if self.replicas is not None:
+            self.replicas.add_electrons(event_ids.take(owner), self._bins(pt), 1.0 / efficiency, hfe_flow)
+        for name, codes in (
+            ("truth_ctoe", (EventElectronOrigin.CHARM,)),
+            ("truth_btoe", (EventElectronOrigin.BEAUTY, EventElectronOrigin.BEAUTY_VIA_CHARM)),
+        ):
+            index = np.flatnonzero(in_acceptance & np.logical_or.reduce([origin == int(c) for c in codes]))
+            owner = event.take(index)
+            self._fill(name, owner, flat["electron_true_pt"].take(index), None, flow(index, owner, "rp"))
+
+    def _bins(self, pt: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.settings.pt_edges.astype(pt.dtype), pt, side="right") - 1
+
+    def _fill(self, name, event, pt, weight, value) -> None:
+        self.moments[name].add(event, self._bins(pt), weight, value)
+
+    def __iadd__(self, other: "HfeAccumulator") -> "HfeAccumulator":
+        for name in CATEGORIES:
+            self.moments[name] += other.moments[name]
+        self.plane.n_events += other.plane.n_events
+        for key in self.plane.sums:
+            self.plane.sums[key][0] += other.plane.sums[key][0]
+            self.plane.sums[key][1] += other.plane.sums[key][1]
+        if self.replicas is not None:
+            self.replicas += other.replicas
+        self.entries += other.entries
+        self.generated_events += other.generated_events
+        return self
+
+
+def accumulate(paths: Sequence[str | Path], settings: MeasurementSettings, replicas: ReplicaSums | None = None) -> HfeAccumulator:
+    """Read the files in bounded steps and return their exact sums (and replica sums)."""
+    accumulator = HfeAccumulator(settings, replicas)
+    for path in paths:
+        entries, generated = check_event_file(path)
+        accumulator.generated_events += entries if generated is None else generated
+        if entries == 0:
+            continue  # an empty chunk is not an error
+        try:
+            for batch in uproot.iterate({str(path): TREE_NAME}, list(READ_BRANCHES), step_size=settings.step_size, library="ak"):
+                accumulator.fill(path, batch)
+        except (NtupleError, ValueError):
+            raise
+        except Exception as exc:
+            raise NtupleError(f"{path}: failed while reading ({type(exc).__name__}: {exc})") from exc
+    return accumulator
+
+
+def results(accumulator: HfeAccumulator) -> dict:
+    """Spectra, v2 and resolution from the sums (see module docstring for normalisations)."""
+    s = accumulator.settings
+    n_events = accumulator.generated_events
+    norm = spectrum_normalisation(accumulator)
+    out: dict = {"n_events": n_events, "entries": accumulator.entries, "pt_edges": s.pt_edges.tolist()}
+    for name in CATEGORIES:
+        m = accumulator.moments[name].values()
+        # (e+ + e-)/2: the charge-averaged yield
+        out[f"{name}_spectrum"] = (0.5 * m["n"] * norm, 0.5 * np.sqrt(m["nn"]) * norm)
+        out[f"{name}_weighted_electrons"] = m["n"]  # per bin: for judging where errors are Gaussian
+    if s.kind == "PbPb":
+        correlations = {k: accumulator.plane.mean(k) for k in ("ab", "ac", "bc")}
+        resolution = three_subevent_resolution(*(correlations[k][0] for k in ("ab", "ac", "bc")))
+        relative = 0.5 * np.sqrt(sum((correlations[k][1] / correlations[k][0]) ** 2 for k in ("ab", "ac", "bc")))
+        out["resolution"] = {"value": resolution, "error": resolution * relative, "correlations": correlations}
+        v2_obs, error_obs = accumulator.moments["hfe"].ratio()
+        v2 = v2_obs / resolution
+        out["hfe_v2"] = (v2, np.sqrt((error_obs / resolution) ** 2 + (v2 * relative) ** 2))
+        for name in ("truth_ctoe", "truth_btoe"):
+            out[f"{name}_v2"] = accumulator.moments[name].ratio()
+    return out
+
+
+def spectrum_normalisation(accumulator: HfeAccumulator) -> np.ndarray:
+    """Per bin: 1 / (N_events dpT deta), times sigma_inel in microbarn for pp."""
+    s = accumulator.settings
+    if accumulator.generated_events <= 0:
+        raise ValueError("no events: cannot normalise the spectra")
+    norm = 1.0 / (accumulator.generated_events * np.diff(s.pt_edges) * 2.0 * s.eta_max)
+    return norm * s.sigma_inel_mb * 1000.0 if s.kind == "pp" else norm
+
+
+def replica_results(accumulator: HfeAccumulator) -> dict[str, np.ndarray]:
+    """Bootstrap replicas (replicas x bins) of the HFE spectrum and, for Pb-Pb, of v2{EP}
+    (each replica with its own three-sub-event resolution)."""
+    sums = accumulator.replicas.values()
+    out = {"hfe_spectrum": (0.5 * sums["n"] * spectrum_normalisation(accumulator)[:, None]).T}
+    if accumulator.settings.kind == "PbPb":
+        ab, ac, bc = sums["event_values"] / sums["events"]
+        product = ab * ac / bc
+        if not np.all(product > 0):
+            bad = np.flatnonzero(~(product > 0)) + accumulator.replicas.first_replica
+            raise ValueError(f"replicas {bad.tolist()}: three-sub-event correlations give no resolution")
+        resolution = np.sqrt(product)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["hfe_v2"] = (sums["s"] / sums["n"] / resolution).T
+        out["resolution"] = resolution
+    return out

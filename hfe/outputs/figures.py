@@ -1,0 +1,281 @@
+"""The paper's figures, each drawn from the workflow's result files (never recomputed here).
+
+Every figure has a name (``<kind>`` or ``<kind>_<system>``), a function building it and a
+caption (used by ``snakemake --report``). Statistical bars are the bootstrap 68 % band (or the
+fit uncertainty without bootstrap), boxes the combined systematics of
+``results/systematics/``; the T_AA normalisation of R_AA is the box at unity.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from hfe.core.catalogue import ResultsLayout
+from hfe.outputs.plotting import COLORS, PT_LABEL, draw_band, draw_points, system_label, use_style
+from hfe.tables.published import MeasurementTable, load_comparison, load_table
+
+
+@dataclass
+class Figure:
+    kind: str
+    build: Callable  # (config, FigureInputs, system or None) -> matplotlib Figure
+    caption: str
+    systems: str  # "all", "PbPb" or "none" (one figure for all systems)
+
+
+@dataclass(frozen=True)
+class FigureInputs:
+    """Where a figure reads its tables: the results under ``results``, with their combined
+    uncertainties (systematics tables) for the paper figures, or the nominal fit results alone
+    for the quick-look figures (drawn before the bootstrap and the variations have run)."""
+
+    results: ResultsLayout
+    with_systematics: bool = True
+
+    def result(self, name: str) -> MeasurementTable:
+        path = self.results.systematics_table(name) if self.with_systematics else self.results.result_table(name)
+        return load_table(path)
+
+    def fit_summary(self, system: str) -> dict:
+        return json.loads(self.results.fit_summary(system).read_text())
+
+
+def _total(table: MeasurementTable) -> tuple[np.ndarray, np.ndarray]:
+    s, n, t = table.stat, table.syst, table.quadrature("norm")
+    return np.sqrt(s[0] ** 2 + n[0] ** 2 + t[0] ** 2), np.sqrt(s[1] ** 2 + n[1] ** 2 + t[1] ** 2)
+
+
+def _label(ax, system: str, extra: str = "") -> None:
+    """The system as the panel title (never over the data or the legend)."""
+    ax.set_title(system_label(system) + (f", {extra}" if extra else ""))
+
+
+def _two_panels(ratio_label: str):
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1], "hspace": 0.05}, figsize=(7, 7))
+    bottom.set_xlabel(PT_LABEL)
+    bottom.set_ylabel(ratio_label)
+    return fig, top, bottom
+
+
+def dmeson_fit(config: dict, inputs: FigureInputs, system: str):
+    """D0 (and non-prompt D0) data with the global-fit model and pulls."""
+    points = inputs.fit_summary(system)["points"]
+    fig, top, bottom = _two_panels("pull")
+    unit = r"d$\sigma$/d$p_{\mathrm{T}}$d$y$ ($\mu$b GeV$^{-1}c$)" if config["systems"][system]["kind"] == "pp" else (
+        r"$\langle T_{\mathrm{AA}}\rangle\,R_{\mathrm{AA}}\,$d$\sigma^{pp}$/d$p_{\mathrm{T}}$d$y$ (GeV$^{-1}c$)")
+    for name, color, marker in (("D0", COLORS["charm"], "o"), ("nonprompt_D0", COLORS["beauty"], "s")):
+        if name not in points:
+            continue
+        p = points[name]
+        label = {"D0": r"prompt D$^0$ (ALICE)", "nonprompt_D0": r"non-prompt D$^0$ (ALICE)"}[name]
+        draw_points(top, p["pt_low"], p["pt_high"], p["data"], (p["error"], p["error"]), label=label + " (stat+syst)", color=color, marker=marker)
+        edges = np.append(p["pt_low"], p["pt_high"][-1])
+        top.stairs(p["model"], edges, color=color, linewidth=1.5, label=f"{label.split(' (')[0]}: global fit", baseline=None)
+        bottom.plot(0.5 * (np.asarray(p["pt_low"]) + p["pt_high"]), p["pull"], marker, color=color)
+    top.set_yscale("log")
+    top.set_ylabel(unit)
+    top.legend(loc="upper right")
+    _label(top, system)
+    bottom.axhline(0, color="gray", linewidth=0.8)
+    bottom.set_ylim(-4, 4)
+    return fig
+
+
+def hfe_components(config: dict, inputs: FigureInputs, system: str):
+    """Measured HFE with the fitted c -> e and b -> e components and their sum."""
+    hfe = inputs.fit_summary(system)["points"]["HFE"]
+    fig, top, bottom = _two_panels("data / fit")
+    for flavour, label in (("ctoe", r"c$\rightarrow$e"), ("btoe", r"b$\rightarrow$e")):
+        t = inputs.result(f"{system}/{flavour}_spectrum")
+        up, down = _total(t)
+        draw_band(top, t.pt_low, t.pt_high, t.value, up, down, label=f"{label} (global fit)", color=COLORS["charm" if flavour == "ctoe" else "beauty"])
+    draw_points(top, hfe["pt_low"], hfe["pt_high"], hfe["data"], (hfe["error"], hfe["error"]), label="HFE (pseudo-data)", color="black")
+    edges = np.append(hfe["pt_low"], hfe["pt_high"][-1])
+    top.stairs(hfe["model"], edges, color="black", linewidth=1.2, linestyle="--", label=r"c$\rightarrow$e + b$\rightarrow$e", baseline=None)
+    top.set_yscale("log")
+    pp = config["systems"][system]["kind"] == "pp"
+    top.set_ylabel(r"d$\sigma$/d$p_{\mathrm{T}}$d$\eta$ ($\mu$b GeV$^{-1}c$)" if pp else r"(1/$N_{\mathrm{ev}}$) d$N$/d$p_{\mathrm{T}}$d$\eta$ (GeV$^{-1}c$)")
+    top.legend(loc="upper right")
+    _label(top, system, r"(e$^+$+e$^-$)/2")
+    ratio = np.asarray(hfe["data"]) / np.asarray(hfe["model"])
+    centre = 0.5 * (np.asarray(hfe["pt_low"]) + hfe["pt_high"])
+    bottom.errorbar(centre, ratio, yerr=np.asarray(hfe["error"]) / np.asarray(hfe["model"]), fmt="o", color="black", markersize=4)
+    bottom.axhline(1, color="gray", linewidth=0.8)
+    bottom.set_ylim(0.5, 1.5)
+    return fig
+
+
+def beauty_fraction(config: dict, inputs: FigureInputs, system=None):
+    """f_b(pT) of every system."""
+    fig, ax = plt.subplots()
+    colors = ["black", COLORS["charm"], COLORS["beauty"], COLORS["data"], COLORS["extra"]]
+    for color, name in zip(colors, config["systems"]):
+        t = inputs.result(f"{name}/beauty_fraction")
+        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=system_label(name).split(",")[0], color=color)
+    ax.set_xlabel(PT_LABEL)
+    ax.set_ylabel(r"$f_b$ = (b$\rightarrow$e) / (c$\rightarrow$e + b$\rightarrow$e)")
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="lower right", title=r"$\sqrt{s_{\mathrm{NN}}}$ = 5.02 TeV, $|\eta|<0.8$")
+    return fig
+
+
+def nuclear_modification(config: dict, inputs: FigureInputs, system: str):
+    """R_AA of c -> e and b -> e with the published comparisons."""
+    fig, ax = plt.subplots()
+    for flavour, label, color, marker in (("ctoe", r"c$\rightarrow$e (this analysis)", COLORS["charm"], "o"),
+                                          ("btoe", r"b$\rightarrow$e (this analysis)", COLORS["beauty"], "s")):
+        t = inputs.result(f"{system}/raa_{flavour}")
+        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=label, color=color, marker=marker)
+    norm = inputs.result(f"{system}/raa_ctoe").quadrature("norm")
+    taa = float(np.nanmax(norm[0] / np.abs(inputs.result(f"{system}/raa_ctoe").value))) if np.any(norm[0] > 0) else (
+        config["systems"][system]["taa_per_mb"]["error"] / config["systems"][system]["taa_per_mb"]["value"])
+    ax.add_patch(plt.Rectangle((0.1, 1 - taa), 0.3, 2 * taa, color="gray", alpha=0.6, label=r"$\langle T_{\mathrm{AA}}\rangle$ uncertainty"))
+    markers = iter(["D", "^", "v", "P", "X", "*"])
+    colors = iter(["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"])
+    for spec in config["decomposition"]["comparisons"].get(system, []):
+        table = load_comparison(spec)
+        draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color=next(colors), marker=next(markers), fill=False)
+    ax.axhline(1, color="gray", linewidth=0.8, linestyle=":")
+    ax.set_xlabel(PT_LABEL)
+    ax.set_ylabel(r"$R_{\mathrm{AA}}$")
+    ax.set_ylim(0, 2.2)
+    ax.set_xlim(0, None)
+    ax.legend(loc="upper right", fontsize=8)
+    _label(ax, system)
+    return fig
+
+
+def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
+    """D-meson v2 fit (left) and v2 of c -> e and b -> e with ALICE b -> e v2 and NCQ (right)."""
+    flow = json.loads(inputs.results.flow_summary(system).read_text())
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+    fig.subplots_adjust(wspace=0.3)
+    d = flow["global_fit"]["points"]["D-meson v2"]
+    draw_points(left, d["pt_low"], d["pt_high"], d["data"], (d["error"], d["error"]), label=r"ALICE D-meson $v_2\{\mathrm{SP}\}$ (stat+syst)", color="black")
+    left.stairs(d["model"], np.append(d["pt_low"], d["pt_high"][-1]), color=COLORS["charm"], linewidth=1.5, baseline=None, label="fit in " + {"ket": r"$KE_{\mathrm{T}}$", "pt": r"$p_{\mathrm{T}}$"}[flow["v2_variable"]])
+    left.set_xlabel(PT_LABEL)
+    left.set_ylabel(r"$v_2$")
+    left.legend(loc="upper right", fontsize=9)
+    _label(left, system)
+    for name, label, color, marker in (("ctoe_v2", r"c$\rightarrow$e", COLORS["charm"], "o"),
+                                       ("btoe_v2_global_fit", r"b$\rightarrow$e (global fit)", COLORS["beauty"], "s"),
+                                       ("btoe_v2_bin_by_bin", r"b$\rightarrow$e (bin by bin)", COLORS["extra"], "D")):
+        t = inputs.result(f"{system}/{name}")
+        draw_points(right, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=label, color=color, marker=marker, fill=name != "btoe_v2_bin_by_bin")
+    ncq = load_table(inputs.results.result_table(f"{system}/btoe_v2_ncq"))
+    draw_band(right, ncq.pt_low, ncq.pt_high, ncq.value, ncq.stat[0], ncq.stat[1], label=r"b$\rightarrow$e, NCQ-scaled D $v_2$", color=COLORS["ncq"], alpha=0.25)
+    for spec in config["flow"]["comparisons"].get(system, []):
+        if spec["quantity"] != "btoe_v2":
+            continue
+        table = load_comparison(spec)
+        draw_points(right, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color="black", marker="^", fill=False)
+    right.axhline(0, color="gray", linewidth=0.8, linestyle=":")
+    right.set_xlabel(PT_LABEL)
+    right.set_ylabel(r"$v_2$ of electrons")
+    right.set_ylim(-0.15, 0.35)
+    right.legend(loc="upper right", fontsize=8.5)
+    return fig
+
+
+def closure(config: dict, inputs: FigureInputs, system: str):
+    """Extracted c -> e and b -> e against the truth of the pseudo-data."""
+    fig, top, bottom = _two_panels("extracted / truth")
+    for flavour, label, color in (("ctoe", r"c$\rightarrow$e", COLORS["charm"]), ("btoe", r"b$\rightarrow$e", COLORS["beauty"])):
+        truth = load_table(inputs.results.measurement(system, f"truth_{flavour}_spectrum"))
+        t = inputs.result(f"{system}/{flavour}_spectrum")
+        up, down = _total(t)
+        draw_band(top, t.pt_low, t.pt_high, t.value, up, down, label=f"{label} extracted", color=color)
+        n = min(len(truth), len(t))
+        draw_points(top, truth.pt_low[:n], truth.pt_high[:n], truth.value[:n], truth.stat, label=f"{label} truth", color=color, marker="o", fill=False)
+        shown = truth.value[:n] > 0  # a bin without truth electrons has no ratio
+        ratio = t.value[:n][shown] / truth.value[:n][shown]
+        centre = 0.5 * (t.pt_low[:n] + t.pt_high[:n])[shown]
+        bottom.errorbar(centre, ratio, yerr=up[:n][shown] / truth.value[:n][shown], fmt="o", color=color, markersize=4)
+    top.set_yscale("log")
+    top.set_ylabel("yield (units of the HFE table)")
+    top.legend(loc="upper right")
+    _label(top, system, "closure test")
+    bottom.axhline(1, color="gray", linewidth=0.8)
+    bottom.set_ylim(0.5, 1.5)
+    return fig
+
+
+def systematic_breakdown(config: dict, inputs: FigureInputs, system: str):
+    """Relative uncertainty per source of the key results of a system."""
+    names = ["btoe_spectrum", "beauty_fraction"] + (["raa_btoe", "btoe_v2_global_fit"] if config["systems"][system]["kind"] == "PbPb" else [])
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.5), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        t = inputs.result(f"{system}/{name}")
+        edges = np.append(t.pt_low, t.pt_high[-1])
+        scale = np.where(t.value != 0, 1.0 / np.abs(t.value), np.nan)
+        for component, u in t.uncertainties.items():
+            ax.stairs(100 * np.maximum(u.up, u.down) * scale, edges, linewidth=1.3, baseline=None, linestyle="--" if u.kind == "stat" else "-",
+                      label=component.replace("sys_", "").replace("_", " "))
+        ax.set_title(name.replace("_", " "), fontsize=11)
+        ax.set_xlabel(PT_LABEL)
+        ax.set_ylabel("relative uncertainty (%)")
+        ax.set_yscale("log")
+    entries = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    fig.suptitle(system_label(system), fontsize=11)
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    fig.legend(list(entries.values()), list(entries), loc="center right", fontsize=9, title="source")
+    return fig
+
+
+FIGURES = {
+    "dmeson_fit": Figure("dmeson_fit", dmeson_fit, "Prompt and non-prompt D0 data used in the global fit of {system}, with the fitted model (steps) and pulls.", "all"),
+    "hfe_components": Figure("hfe_components", hfe_components, "HFE spectrum of {system} with the c->e and b->e components of the global fit (bands: stat and syst in quadrature) and their sum; lower panel: data/fit.", "all"),
+    "beauty_fraction": Figure("beauty_fraction", beauty_fraction, "Beauty fraction f_b of heavy-flavour decay electrons in every system; bars: statistical (bootstrap), boxes: systematic.", "none"),
+    "raa": Figure("raa", nuclear_modification, "R_AA of c->e and b->e electrons in {system} compared with ALICE, STAR and PHENIX; the grey box at unity is the T_AA normalisation uncertainty.", "PbPb"),
+    "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit. Right: v2 of c->e and b->e electrons (global fit and bin by bin) in {system}, the NCQ expectation and the ALICE b->e v2.", "PbPb"),
+    "closure": Figure("closure", closure, "Closure test in {system}: c->e and b->e extracted from the pseudo-data compared with their generated truth.", "all"),
+    "systematics": Figure("systematics", systematic_breakdown, "Relative statistical (dashed) and systematic uncertainties per source of the key results in {system}.", "all"),
+}
+
+
+QUICKLOOK_KINDS = ("dmeson_fit", "hfe_components", "beauty_fraction", "raa", "v2", "closure")  # no systematics needed
+
+
+def figure_names(config: dict, kinds=tuple(FIGURES)) -> list[str]:
+    """Every figure of the config (of the given kinds): ``<kind>`` or ``<kind>_<system>``."""
+    names = []
+    for kind, spec in ((k, FIGURES[k]) for k in kinds):
+        if spec.systems == "none":
+            names.append(kind)
+            continue
+        for system, setup in config["systems"].items():
+            if spec.systems == "all" or setup["kind"] == spec.systems:
+                names.append(f"{kind}_{system}")
+    return names
+
+
+def split_name(name: str) -> tuple[str, str | None]:
+    for kind in sorted(FIGURES, key=len, reverse=True):
+        if name == kind:
+            return kind, None
+        if name.startswith(kind + "_"):
+            return kind, name[len(kind) + 1 :]
+    raise KeyError(f"unknown figure '{name}' (kinds: {list(FIGURES)})")
+
+
+def caption(name: str) -> str:
+    kind, system = split_name(name)
+    return FIGURES[kind].caption.format(system=system or "all systems")
+
+
+def draw(name: str, config: dict, inputs: FigureInputs, stem: str | Path, png_dpi: int) -> list[Path]:
+    """Build figure ``name`` from ``inputs`` and save it as ``stem``.pdf/.png (PNG at ``png_dpi``)."""
+    from hfe.outputs.plotting import save
+
+    use_style()
+    kind, system = split_name(name)
+    return save(FIGURES[kind].build(config, inputs, system), stem, png_dpi)

@@ -1,0 +1,81 @@
+"""Poisson(1) bootstrap weights from a counter-based generator: w(key, id, replica).
+
+The weight of an entity (an event, a decay-library parent) in a replica is a pure function of
+(stream key, entity identifier, replica index): no state, no sequence. Replicas are therefore
+identical whatever the chunking, the reading order, the number of jobs or the backend, and
+asking for more replicas never changes the first ones.
+
+Construction: the SplitMix64 finaliser (Steele, Lea, Flood 2014) of
+``id * 2^20 + replica // 4`` xor the hashed key gives 64 random bits; its four 16-bit lanes
+serve replicas ``4g .. 4g + 3``. A 16-bit lane u becomes a Poisson(1) count by inverse CDF,
+``k = #{j : u >= round(2^16 F(j))}`` (F the Poisson(1) CDF), so P(k) matches Poisson(1)
+to 2^-16 (mean 1.0000, variance 1.0000 within 10^-4). Identifiers must be below 2^43 and
+replica indices below 2^22. The arithmetic is unsigned 64-bit with wrap-around, identical in
+numpy and cupy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+LANES = 4  # replicas per 64-bit hash
+ID_SHIFT = 20
+MAX_ID = 2**43
+MAX_REPLICA = LANES * 2**ID_SHIFT
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _poisson_table() -> np.ndarray:
+    """Poisson(1) count of every 16-bit value (inverse CDF on integer thresholds)."""
+    thresholds, cdf = [], 0.0
+    for k in range(16):
+        cdf += math.exp(-1.0) / math.factorial(k)
+        thresholds.append(min(2**16, round(cdf * 2**16)))
+    return np.searchsorted(np.asarray(thresholds), np.arange(2**16), side="right").astype(np.float64)
+
+
+POISSON_TABLE = _poisson_table()
+
+
+def splitmix64(z, xp=np):
+    """SplitMix64 finaliser of a uint64 array (a new array; wraps modulo 2^64)."""
+    z = z.copy()
+    with np.errstate(over="ignore"):
+        z ^= z >> xp.uint64(30)
+        z *= _M1
+        z ^= z >> xp.uint64(27)
+        z *= _M2
+        z ^= z >> xp.uint64(31)
+    return z
+
+
+def stream_key(seed: int) -> np.uint64:
+    """The hashed 64-bit key of a stream (derive ``seed`` with :func:`hfe.core.seeds.derive_seed`)."""
+    with np.errstate(over="ignore"):
+        return splitmix64(np.array([seed % 2**64], dtype=np.uint64) * _GOLDEN)[0]
+
+
+def poisson_weights(key: np.uint64, ids, first_replica: int, n_replicas: int, xp=np):
+    """Weights (float64, shape (len(ids), n_replicas)) of entities ``ids`` in replicas
+    ``first_replica .. first_replica + n_replicas - 1``; exact small integers."""
+    ids = xp.asarray(ids, dtype=xp.int64)
+    if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= MAX_ID):
+        raise ValueError(f"bootstrap identifiers must lie in [0, 2^43); got [{int(ids.min())}, {int(ids.max())}]")
+    last = first_replica + n_replicas
+    if first_replica < 0 or last > MAX_REPLICA:
+        raise ValueError(f"replica indices must lie in [0, {MAX_REPLICA})")
+    first_group, last_group = first_replica // LANES, (last + LANES - 1) // LANES
+    groups = xp.arange(first_group, last_group, dtype=xp.uint64)
+    with np.errstate(over="ignore"):
+        counters = (ids.astype(xp.uint64)[:, None] << xp.uint64(ID_SHIFT)) + groups[None, :]
+        counters ^= xp.uint64(key)
+    lanes = splitmix64(counters, xp).view(xp.uint16)  # little-endian: lane j = bits 16j..16j+15
+    table = xp.asarray(POISSON_TABLE)
+    offset = first_replica - first_group * LANES
+    if offset == 0 and lanes.shape[1] == n_replicas:
+        return xp.take(table, lanes)  # contiguous lanes: one gather
+    return table[lanes[:, offset : offset + n_replicas]]
