@@ -67,3 +67,37 @@ def test_unreadable_config_file(tmp_path):
 def test_system_checks_name_the_key(system, key):
     with pytest.raises(ConfigError, match=key):
         validate_config({"systems": {"new": system}})
+
+
+def test_config_slice_keeps_only_the_named_keys():
+    """What a rule declares as params: the named keys (with '*' over names), nothing else."""
+    from hfe.core.config import config_slice
+
+    config = {"seed": 1, "systems": {"pp": {"kind": "pp", "n_events": 10}, "AA": {"kind": "PbPb", "taa_per_mb": {"value": 2.0}}},
+              "decomposition": {"hfe_fit_range": [0.5, 12.0], "shape": "levy"}}
+    sliced = config_slice(config, ["seed", "systems.*.taa_per_mb", "systems.*.kind", "decomposition.shape"])
+    assert sliced == {"seed": 1, "systems": {"pp": {"kind": "pp"}, "AA": {"taa_per_mb": {"value": 2.0}, "kind": "PbPb"}},
+                      "decomposition": {"shape": "levy"}}
+    sliced["systems"]["AA"]["taa_per_mb"]["value"] = 3.0  # a copy: the config is untouched
+    assert config["systems"]["AA"]["taa_per_mb"]["value"] == 2.0
+    with pytest.raises(ConfigError, match="decomposition.nonexistent"):
+        config_slice(config, ["decomposition.nonexistent"])
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"measurement": {"pt_edges": [0.5, 1.0, 1.0, 2.0]}}, r"measurement.pt_edges': edges must increase \(entry 2: 1.0 after 1.0\)"),
+        ({"measurement": {"pt_edges": [0.5, 2.0, 1.5]}}, "measurement.pt_edges': edges must increase"),
+        ({"decomposition": {"hfe_fit_range": [8.0, 2.0]}}, "decomposition.hfe_fit_range': .* needs low < high"),
+        ({"decomposition": {"hfe_fit_range": [30.0, 40.0]}}, "decomposition.hfe_fit_range': .* lies outside measurement.pt_edges"),
+        ({"flow": {"ncq_range": [3.0, 3.0]}}, "flow.ncq_range': .* needs low < high"),
+        ({"decomposition": {"hfe_tables": {"PP": "data/x.csv"}}}, r"decomposition.hfe_tables': \['PP'\] are not systems"),
+        ({"systems": {"../../x/escape": {"kind": "pp", "sigma_inel_mb": 67.6, "n_events": 10000}}},
+         "systems.../../x/escape': system names may hold letters, digits"),
+    ],
+)
+def test_inconsistent_config_fails_before_any_job(config, message):
+    """Checks the schema cannot express, with the key named (issue: bad input gives a clear error)."""
+    with pytest.raises(ConfigError, match=message):
+        validate_config(config)

@@ -4,6 +4,7 @@ key and check that ``snakemake -n`` plans the jobs of the rules that read the ke
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -93,3 +94,16 @@ def test_config_edit_plans_exactly_the_affected_jobs(finished, all_jobs, key, va
     counts = expected if isinstance(expected, dict) else dict.fromkeys(expected)
     want = {rule: all_jobs[rule] if n is None else n for rule, n in counts.items()}
     assert planned == want, f"{key}: planned {planned}, expected {want}"
+
+
+def test_editing_a_published_table_reruns_the_fits_that_read_it(finished, all_jobs):
+    """Published tables are rule inputs: a newer comparison table of Pb-Pb 0-10 % reruns that
+    system's fits (nominal and 4 variations) and what follows, nothing upstream."""
+    table = finished / "data/published/ALICE_PbPb5TeV_btoe_RAA_0-10_2211.13985.csv"
+    before = table.stat()
+    os.utime(table, (before.st_atime, before.st_mtime + 3600))
+    try:
+        planned = planned_jobs(finished)
+    finally:
+        os.utime(table, (before.st_atime, before.st_mtime))
+    assert planned == {"decompose_pbpb": 5, "flow_pbpb": 5, **{rule: all_jobs[rule] for rule in DOWNSTREAM_OF_FITS}}

@@ -165,8 +165,9 @@ def test_figures_are_drawn_with_their_content(workdir):
 
     import matplotlib.pyplot as plt
 
+    from hfe.core.catalogue import ResultsLayout
     from hfe.core.config import load_config
-    from hfe.outputs.figures import FIGURES, figure_names, split_name
+    from hfe.outputs.figures import FIGURES, FigureInputs, figure_names, split_name
 
     config = load_config(workdir / "config/config.yaml", workdir / "config/test.yaml")
     names = figure_names(config)
@@ -182,7 +183,7 @@ def test_figures_are_drawn_with_their_content(workdir):
                     "hfe_components_pp": ["c$\\rightarrow$e", "HFE"], "dmeson_fit_pp": ["prompt D$^0$"], "closure_pp": ["truth"]}
         for name, words in expected.items():
             kind, system = split_name(name)
-            fig = FIGURES[kind].build(config, system)
+            fig = FIGURES[kind].build(config, FigureInputs(ResultsLayout(workdir / "results")), system)
             axes = fig.get_axes()
             texts = " ".join(t.get_text() for ax in axes if ax.get_legend() for t in ax.get_legend().get_texts())
             assert all(word in texts for word in words), (name, texts)
@@ -211,3 +212,18 @@ def test_hepdata_summary_and_report(workdir, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     html = (tmp_path / "report.html").read_text()
     assert "Closure test in PbPb_0-10" in html and "Beauty fraction f_b of heavy-flavour" in html
+
+
+def test_quicklook_targets_do_not_wait_for_bootstrap_or_variations(workdir, tmp_path):
+    """`snakemake figures` on a fresh copy plans no bootstrap, no variation and no combination;
+    on the finished run, `snakemake closure` draws the quick-look closure figures."""
+    from test_rerun import planned_jobs
+
+    fresh = copy_workflow(tmp_path)
+    planned = planned_jobs(fresh, "figures")
+    assert not {"bootstrap_measure", "bootstrap_fit", "bootstrap_merge", "combine_systematics", "figure"} & set(planned), planned
+    assert planned["decompose_pp"] == 1 and planned["decompose_pbpb"] == 2 and planned["quicklook_figure"] == 3 + 3 + 1 + 2 + 2 + 3  # D fit, HFE, f_b, R_AA, v2, closure
+    result = run_snakemake(workdir, "closure")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for system in ("pp", "PbPb_0-10", "PbPb_30-50"):
+        assert (workdir / f"results/quicklook/closure_{system}.png").stat().st_size > 20_000

@@ -7,6 +7,7 @@ config fails before any job starts with a message that says where to look.
 from __future__ import annotations
 
 import copy
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -61,6 +62,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
     check_semantics(filled)
     check_systems(filled)
+    check_ranges(filled)
     return filled
 
 
@@ -87,12 +89,41 @@ def check_semantics(config: dict) -> None:
         )
 
 
+def _check_increasing(values, key: str) -> None:
+    steps = [b - a for a, b in zip(values, values[1:])]
+    if any(step <= 0 for step in steps):
+        bad = next(i for i, step in enumerate(steps) if step <= 0)
+        raise ConfigError(f"config key '{key}': edges must increase (entry {bad + 1}: {values[bad + 1]} after {values[bad]})")
+
+
+def check_ranges(config: dict) -> None:
+    """Bin edges increase; every [low, high] range has low < high and overlaps the bins it cuts."""
+    edges = config["measurement"]["pt_edges"]
+    _check_increasing(edges, "measurement.pt_edges")
+    for key in ("decomposition.hfe_fit_range", "flow.hfe_v2_fit_range", "flow.ncq_range"):
+        section, name = key.split(".")
+        low, high = config[section][name]
+        if not low < high:
+            raise ConfigError(f"config key '{key}': [{low}, {high}] needs low < high (GeV/c)")
+        measured = any(system not in config["decomposition"]["hfe_tables"] for system in config["systems"])
+        if measured and (high <= edges[0] or low >= edges[-1]):
+            raise ConfigError(f"config key '{key}': [{low}, {high}] GeV/c lies outside measurement.pt_edges [{edges[0]}, {edges[-1]}]")
+    unknown = [name for name in config["decomposition"]["hfe_tables"] if name not in config["systems"]]
+    if unknown:
+        raise ConfigError(f"config key 'decomposition.hfe_tables': {unknown} are not systems (systems: {list(config['systems'])})")
+
+
+SYSTEM_NAME = re.compile(r"[A-Za-z0-9_\-]+")  # system names become folder and file names
+
+
 def check_systems(config: dict) -> None:
-    """Each system has what its kind needs, whole seeded blocks per chunk, and truth curves."""
+    """Each system has a safe name, what its kind needs, whole seeded blocks per chunk, and truth curves."""
     block = config["pseudo_data"]["block_size"]
     truth = config["truth"]
     for name, system in config["systems"].items():
         key = f"systems.{name}"
+        if not SYSTEM_NAME.fullmatch(name):
+            raise ConfigError(f"config key '{key}': system names may hold letters, digits, '_' and '-' only")
         needed = ("sigma_inel_mb",) if system["kind"] == "pp" else ("taa_per_mb", "event_plane_resolution")
         for item in needed:
             if item not in system:

@@ -73,3 +73,11 @@ def measurement(n_stored_events: int, step_size: int, replicas: int = 0) -> dict
 def fit(n_fits: int = 1, seconds_per_fit: float = 20.0) -> dict[str, int]:
     """Global fits (decomposition or flow): ``n_fits`` of them, e.g. one per bootstrap replica."""
     return {"mem_mb": FIT_MB, "runtime": _minutes(n_fits * seconds_per_fit)}
+
+
+def by_attempt(mem_mb):
+    """A Snakemake resource whose memory grows with the attempt (``--retries``): the first
+    attempt asks for ``mem_mb`` (a number or a function of the wildcards), the n-th for n times it."""
+    if callable(mem_mb):
+        return lambda wildcards, attempt: mem_mb(wildcards) * attempt
+    return lambda wildcards, attempt: mem_mb * attempt

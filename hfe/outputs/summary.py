@@ -63,8 +63,9 @@ def raa_ratio(config: dict, results: ResultsLayout, system: str, batch_files: li
 
 
 def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_files: list[str]) -> str:
+    statistical = "bootstrap 68 % band" if batch_files else "fit uncertainty (no bootstrap replicas were run)"
     lines = ["# Headline results", "", "Pseudo-data analysis of the embedded default configuration "
-             "(statistical: bootstrap 68 % band; systematic: combined config variations, `results/systematics/breakdown.md`).", ""]
+             f"(statistical: {statistical}; systematic: combined config variations, `results/systematics/breakdown.md`).", ""]
     lines += ["## Beauty fraction f_b = (b→e)/(c→e + b→e)", "", "| system | " + " | ".join(f"{p:g} GeV/c" for p in FRACTION_PT) + " |",
               "|---|" + "---|" * len(FRACTION_PT)]
     for system in config["systems"]:

@@ -8,6 +8,7 @@ rule bootstrap_measure:
     output:
         str(RESULTS.bootstrap_measurement("{system}", "{batch}")),
     params:
+        code=package_code("bootstrap_measure.py"),
         config=config_params("seed", "measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
         replicas=lambda wc: batch_replicas(wc.batch),
         backend=BOOTSTRAP["backend"],
@@ -29,12 +30,14 @@ rule bootstrap_fit:
     input:
         measured=expand(str(RESULTS.bootstrap_measurement("{system}", "{{batch}}")), system=measured_systems()),
         hfe=[hfe_table(s) for s in SYSTEMS],
+        tables=fit_tables(SYSTEMS, flow=True),
         hfe_v2=[str(RESULTS.measurement(s, "hfe_v2")) for s in PBPB_SYSTEMS if s != "<none>"],
         responses=all_responses() + flow_responses(),
         nominal=decomposition_outputs() + flow_outputs(),  # replica results go on the nominal bins
     output:
         str(RESULTS.bootstrap_batch("{batch}")),
     params:
+        code=package_code("bootstrap_fit.py"),
         config=config_params("seed", "decomposition", "flow", "systems"),
         replicas=lambda wc: batch_replicas(wc.batch),
         measured=measured_systems(),
@@ -61,6 +64,7 @@ rule bootstrap_merge:
         tables=bootstrap_tables(),
         covariance=str(RESULTS.bootstrap_dir() / "covariance.npz"),
     params:
+        code=package_code("bootstrap_merge.py"),
         config=config_params("systems.*.kind", "bootstrap.replicas", "bootstrap.max_failed_fraction"),
         results=results_root,
     log:

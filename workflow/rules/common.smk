@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from hfe.core import job_resources
+from hfe.core.code_fingerprint import code_fingerprint
 from hfe.core.catalogue import (
     FLOW_TABLES,
     NOMINAL,
@@ -90,6 +91,14 @@ def results_root(wildcards, output):
     raise ValueError(f"{output[0]} is not under {RESULTS.root}")
 
 
+@lru_cache(maxsize=None)
+def package_code(script):
+    """A params entry: fingerprint of the ``hfe`` modules the rule's script imports (followed
+    transitively), so that an edit of the package reruns exactly the rules whose code changed
+    (Snakemake itself watches only the script)."""
+    return code_fingerprint(Path(workflow.basedir) / "workflow" / "scripts" / script)
+
+
 # ---- file lists ------------------------------------------------------------------------------
 def decay_chunk_files(species):
     """ROOT files of the decay library of one species (or a list of species)."""
@@ -128,6 +137,25 @@ def pseudo_data_outputs():
     for system in SYSTEMS:
         outputs += [str(RESULTS.measurement(system, t)) for t in measurement_tables(config["systems"][system]["kind"])]
     return outputs
+
+
+def fit_tables(systems, variation=NOMINAL, flow=False):
+    """The published tables the fits of ``systems`` read (D0 and non-prompt D0 data, charm
+    ratio fits, R_AA and v2 tables, comparisons): rule inputs, so that editing one reruns them."""
+    cfg = config_of(variation)
+    decomposition = cfg["decomposition"]
+    specs = list(decomposition["charm_ratios"].values())
+    tables = [spec["fit"] for spec in specs if "fit" in spec]
+    for system in systems:
+        if cfg["systems"][system]["kind"] == "pp":
+            tables += [decomposition["d0_pp"], decomposition["nonprompt_pp"]]
+            continue
+        tables += [decomposition["d0_raa"][system], decomposition["nonprompt_raa"][system]]
+        tables += [c["table"] for c in decomposition["comparisons"].get(system, [])]
+        if flow:
+            tables += [cfg["flow"]["dmeson_v2"][system]["fit"]]
+            tables += [c["table"] for c in cfg["flow"]["comparisons"].get(system, [])]
+    return sorted({t for t in tables if t})
 
 
 def hfe_table(system, variation=NOMINAL):
@@ -203,16 +231,11 @@ def figure_inputs():
 
 
 # ---- batch-system resources, derived from the configured sizes (hfe/core/job_resources.py) ----
-# A retried job (snakemake --retries N) asks for the memory of its attempt times the first one.
+# A retried job (snakemake --retries N) asks for the memory of its attempt times the first one
+# (job_resources.by_attempt).
+by_attempt = job_resources.by_attempt
 LIBRARY = config["decay_library"]
 PARENTS_PER_SPECIES = LIBRARY["chunks"] * LIBRARY["parents_per_chunk"]
-
-
-def by_attempt(mem_mb):
-    """Memory request growing with the attempt (1st: mem_mb, 2nd: 2 x mem_mb, ...)."""
-    if callable(mem_mb):
-        return lambda wildcards, attempt: mem_mb(wildcards) * attempt
-    return lambda wildcards, attempt: mem_mb * attempt
 
 
 def decay_chunk_resource(key):

@@ -6,6 +6,7 @@ rule decay_chunk:
     output:
         "results/decays/{species}/chunk_{chunk}.root",
     params:
+        code=package_code("generate_decay_chunk.py"),
         config=config_params(
             "seed",
             "decay_library.parents_per_chunk",
@@ -33,6 +34,7 @@ rule electron_yields:
     output:
         "results/decays/electron_yields.json",
     params:
+        code=package_code("measure_electron_yields.py"),
         config=config_params("response.branching_ratio_scaling", "response.step_size"),
     log:
         "results/logs/electron_yields.log",
@@ -54,6 +56,7 @@ rule response:
     output:
         "results/responses/{species}.npz",
     params:
+        code=package_code("build_response.py"),
         config=config_params("response", "decay_library.pt_max"),
         flow=False,
     log:
@@ -75,6 +78,7 @@ rule dzero_response:
     output:
         "results/responses/{species}_to_D0.npz",
     params:
+        code=package_code("build_dzero_response.py"),
         config=config_params("response", "decay_library.pt_max"),
     log:
         "results/logs/dzero_response/{species}.log",
@@ -96,6 +100,7 @@ rule flow_response:
     output:
         "results/responses/{species}_flow.npz",
     params:
+        code=package_code("build_response.py"),
         config=config_params("response", "decay_library.pt_max"),
         flow=True,
     log:

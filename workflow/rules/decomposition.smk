@@ -6,12 +6,14 @@ rule decompose_pp:
     input:
         hfe=lambda wc: hfe_table(wc.system, wc.variation),
         responses=all_responses(),
+        tables=lambda wc: fit_tables([wc.system], wc.variation),
     output:
         **{t: str(RESULTS.decomposition("{system}", t, "{variation}")) for t in decomposition_tables("pp")},
         summary=str(RESULTS.fit_summary("{system}", "{variation}")),
     wildcard_constraints:
         system="|".join(map(re.escape, PP_SYSTEMS)),
     params:
+        code=package_code("decompose.py"),
         config=config_params("decomposition", "systems.{system}"),
         units="pT [GeV/c]; d(sigma)/dpT deta [microbarn/(GeV/c)]",
     log:
@@ -31,6 +33,7 @@ rule decompose_pbpb:
     input:
         hfe=lambda wc: hfe_table(wc.system, wc.variation),
         responses=all_responses(),
+        tables=lambda wc: fit_tables([wc.system], wc.variation),
         pp_fit=str(RESULTS.fit_summary(PP_SYSTEMS[0], "{variation}")),
     output:
         **{t: str(RESULTS.decomposition("{system}", t, "{variation}")) for t in decomposition_tables("PbPb")},
@@ -38,6 +41,7 @@ rule decompose_pbpb:
     wildcard_constraints:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
+        code=package_code("decompose.py"),
         config=config_params("decomposition", "systems.{system}"),
         units="pT [GeV/c]; dN/dpT deta per event [(GeV/c)^-1]",
     log:

@@ -9,6 +9,7 @@ rule figure:
         pdf="results/figures/{figure}.pdf",
         png=report("results/figures/{figure}.png", caption="../report/figure.rst", category="Figures"),
     params:
+        code=package_code("draw_figure.py"),
         config=config_params(
             "systems.*.kind",
             "systems.*.taa_per_mb",
@@ -41,6 +42,7 @@ rule quicklook_figure:
         pdf="results/quicklook/{figure}.pdf",
         png="results/quicklook/{figure}.png",
     params:
+        code=package_code("draw_figure.py"),
         config=config_params(
             "systems.*.kind",
             "systems.*.taa_per_mb",
@@ -71,6 +73,7 @@ rule hepdata:
     output:
         "results/hepdata/submission.tar.gz",
     params:
+        code=package_code("write_hepdata.py"),
         config=config_params("systems.*.kind"),
         results=results_root,
     log:
@@ -94,6 +97,7 @@ rule summary:
     output:
         report("results/summary.md", caption="../report/summary.rst", category="Summary"),
     params:
+        code=package_code("write_summary.py"),
         config=config_params("systems.*.kind", "variations.*.source", "systematics.only"),
         results=results_root,
     log:

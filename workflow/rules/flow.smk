@@ -7,12 +7,14 @@ rule flow_pbpb:
         hfe_v2=str(RESULTS.measurement("{system}", "hfe_v2")),
         decomposition=str(RESULTS.fit_summary("{system}", "{variation}")),
         responses=all_responses() + flow_responses(),
+        tables=lambda wc: fit_tables([wc.system], wc.variation, flow=True),
     output:
         **{t: str(RESULTS.flow("{system}", t, "{variation}")) for t in V2_TABLES},
         summary=str(RESULTS.flow_summary("{system}", "{variation}")),
     wildcard_constraints:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
+        code=package_code("flow.py"),
         config=config_params("flow", "decomposition", "systems.{system}"),
     log:
         "results/logs/flow/{variation}/{system}.log",

@@ -9,6 +9,7 @@ rule truth_model:
     output:
         "results/truth/truth.json",
     params:
+        code=package_code("build_truth.py"),
         config=config_params(
             "truth",
             "systems.*.kind",
@@ -38,6 +39,7 @@ rule pseudo_events:
     output:
         "results/events/{system}/chunk_{chunk}.root",
     params:
+        code=package_code("generate_events.py"),
         config=config_params("seed", "pseudo_data", "systems.{system}"),
     log:
         "results/logs/pseudo_events/{system}_{chunk}.log",
@@ -61,6 +63,7 @@ rule measure_hfe_pp:
     wildcard_constraints:
         system="|".join(map(re.escape, PP_SYSTEMS)),
     params:
+        code=package_code("measure_hfe.py"),
         config=config_params("measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
     log:
         "results/logs/measure_hfe/{system}.log",
@@ -84,6 +87,7 @@ rule measure_hfe_pbpb:
     wildcard_constraints:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
+        code=package_code("measure_hfe.py"),
         config=config_params("measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
     log:
         "results/logs/measure_hfe/{system}.log",

@@ -12,6 +12,7 @@ rule combine_systematics:
         breakdown="results/systematics/breakdown.md",
         summary="results/systematics/summary.json",
     params:
+        code=package_code("combine_systematics.py"),
         config=config_params(
             "systems.*.kind",
             "variations.*.source",
