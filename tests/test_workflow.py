@@ -220,10 +220,10 @@ def test_quicklook_targets_do_not_wait_for_bootstrap_or_variations(workdir, tmp_
     from test_rerun import planned_jobs
 
     fresh = copy_workflow(tmp_path)
-    planned = planned_jobs(fresh, "figures")
+    planned = planned_jobs(fresh, targets=("figures",))
     assert not {"bootstrap_measure", "bootstrap_fit", "bootstrap_merge", "combine_systematics", "figure"} & set(planned), planned
     assert planned["decompose_pp"] == 1 and planned["decompose_pbpb"] == 2 and planned["quicklook_figure"] == 3 + 3 + 1 + 2 + 2 + 3  # D fit, HFE, f_b, R_AA, v2, closure
-    result = run_snakemake(workdir, "closure")
+    result = run_snakemake(workdir, targets=("closure",))
     assert result.returncode == 0, result.stderr[-3000:]
     for system in ("pp", "PbPb_0-10", "PbPb_30-50"):
         assert (workdir / f"results/quicklook/closure_{system}.png").stat().st_size > 20_000

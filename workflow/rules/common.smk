@@ -96,7 +96,7 @@ def package_code(script):
     """A params entry: fingerprint of the ``hfe`` modules the rule's script imports (followed
     transitively), so that an edit of the package reruns exactly the rules whose code changed
     (Snakemake itself watches only the script)."""
-    return code_fingerprint(Path(workflow.basedir) / "workflow" / "scripts" / script)
+    return code_fingerprint(Path(workflow.basedir) / "scripts" / script)
 
 
 # ---- file lists ------------------------------------------------------------------------------
