@@ -12,7 +12,7 @@ from hfe.core.species import SPECIES
 def test_defaults_are_filled():
     config = validate_config({})
     assert config["decay_library"]["species"] == list(SPECIES)
-    assert config["decay_library"]["pt_max"] == 40.0 and config["decay_library"]["y_max"] == 1.0
+    assert config["decay_library"]["pt_max"] == 40.0 and config["decay_library"]["y_max"] == 2.5
     assert config["response"]["electron_eta_max"] == 0.8 and config["response"]["parent_pt_bin_width"] == 0.1
     assert config["response"]["branching_ratio_scaling"] == "pdg"
 

@@ -146,9 +146,17 @@ def test_variations_land_in_their_own_directories(workdir):
     for variation in ("shape_power_law", "taa_up", "taa_down", "br_charm_up_beauty_down"):
         assert (workdir / f"results/{variation}/decomposition/PbPb_0-10/raa_btoe.csv").exists()
         assert (workdir / f"results/{variation}/flow/PbPb_30-50/btoe_v2_global_fit.csv").exists()
-    nominal = load_table(workdir / "results/nominal/decomposition/PbPb_0-10/raa_ctoe.csv").value
-    up = load_table(workdir / "results/taa_up/decomposition/PbPb_0-10/raa_ctoe.csv").value
-    assert np.all(up < nominal)  # R_AA ~ 1/T_AA
+    # T_AA exactly once: taa_up scales both R_AA by exactly T_nominal / T_up (config/config.yaml:
+    # 23.07 -> 23.51 in 0-10 %, 3.917 -> 3.982 in 30-50 %) and leaves the yields, f_b and the
+    # R_AA ratio unchanged (to 1e-6: the CSV tables hold 10 significant digits)
+    for system, ratio in (("PbPb_0-10", 23.07 / 23.51), ("PbPb_30-50", 3.917 / 3.982)):
+        def value(variation, name):
+            return load_table(workdir / f"results/{variation}/decomposition/{system}/{name}.csv").value
+
+        for name in ("raa_ctoe", "raa_btoe"):
+            assert np.allclose(value("taa_up", name), ratio * value("nominal", name), rtol=1e-6, atol=0), (system, name)
+        for name in ("ctoe_spectrum", "btoe_spectrum", "beauty_fraction", "raa_ratio"):
+            assert np.allclose(value("taa_up", name), value("nominal", name), rtol=1e-6, atol=0), (system, name)
     pp = [load_table(workdir / f"results/{v}/decomposition/pp/btoe_spectrum.csv").value for v in ("nominal", "taa_up")]
     assert np.array_equal(*pp)
     breakdown = (workdir / "results/systematics/breakdown.md").read_text()

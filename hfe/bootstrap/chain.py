@@ -31,6 +31,7 @@ from hfe.decomposition.settings import DecompositionSettings
 from hfe.fitting.curve_fits import FitError
 from hfe.flow.analysis import flow_of_system
 from hfe.flow.settings import FlowSettings
+from hfe.stats.covariance import SystematicCorrelation
 from hfe.tables.published import MeasurementTable
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ class ChainSettings:
         return cls(config["seed"], tuple(systems), DecompositionSettings.from_config(config), FlowSettings.from_config(config))
 
 
-def replica_inputs(inputs: FitInputs, seed: int, replica: int) -> FitInputs:
-    """The published fit inputs of one replica: every table drawn within its uncertainties."""
-    drawn = {label: draw_table(table, seed, label, replica) for label, table in inputs.labelled().items()}
+def replica_inputs(inputs: FitInputs, seed: int, replica: int, correlation: SystematicCorrelation = SystematicCorrelation()) -> FitInputs:
+    """The published fit inputs of one replica: every table drawn within its uncertainties, its
+    systematics with ``correlation`` (the fits' statistical model)."""
+    drawn = {label: draw_table(table, seed, label, replica, correlation) for label, table in inputs.labelled().items()}
     return replace(
         inputs,
         d0_pp=drawn.get("d0_pp"),
@@ -65,11 +67,14 @@ def replica_inputs(inputs: FitInputs, seed: int, replica: int) -> FitInputs:
     )
 
 
-def replica_hfe_table(nominal: MeasurementTable, values: np.ndarray | None, seed: int, label: str, replica: int) -> MeasurementTable:
+def replica_hfe_table(
+    nominal: MeasurementTable, values: np.ndarray | None, seed: int, label: str, replica: int,
+    correlation: SystematicCorrelation = SystematicCorrelation(),
+) -> MeasurementTable:
     """The nominal HFE table with the replica values (or drawn within its errors if None);
     bins where the replica has no value (a v2 bin whose electrons all got weight 0) are dropped."""
     if values is None:
-        return draw_table(nominal, seed, label, replica)
+        return draw_table(nominal, seed, label, replica, correlation)
     values = np.asarray(values, dtype=np.float64)[: len(nominal)]
     return replace(nominal, value=values).select(np.isfinite(values))
 
@@ -100,24 +105,24 @@ def run_replica(
     nominal HFE tables {``hfe_spectrum``, ``hfe_v2``}; ``responses``: nominal responses by file
     name. Everything stays in memory."""
     seed = chain.seed
-    drawn_inputs = replica_inputs(inputs, seed, replica)
+    drawn_inputs = replica_inputs(inputs, seed, replica, chain.decomposition.systematic_correlation)
     drawn = replica_responses(responses, seed, replica)
     electrons, dzero, flows = (by_daughter(drawn, d) for d in ("electron", "dzero", "electron_flow"))
     results: dict[str, np.ndarray] = {}
-    pp_summary = None
+    pp_summary = pp_hfe = None
     try:
         for system in chain.systems:
             system_name = system.name
             rows = measured.get(system_name, {})
-            hfe = replica_hfe_table(hfe_tables[system_name]["hfe_spectrum"], rows.get("hfe_spectrum"), seed, f"hfe_{system_name}", replica)
-            result = decompose_system(system, chain.decomposition, hfe, electrons, dzero, drawn_inputs, pp_summary)
+            hfe = replica_hfe_table(hfe_tables[system_name]["hfe_spectrum"], rows.get("hfe_spectrum"), seed, f"hfe_{system_name}", replica, chain.decomposition.systematic_correlation)
+            result = decompose_system(system, chain.decomposition, hfe, electrons, dzero, drawn_inputs, pp_summary, pp_hfe)
             for name in REPLICATED_SPECTRUM_OBSERVABLES + REPLICATED_RAA_OBSERVABLES:
                 if name in result["tables"]:
                     results[f"{system_name}/{name}"] = (result["bins"]["low"], np.asarray(result["tables"][name][0]))
             if system.is_pp:
-                pp_summary = result["summary"]
+                pp_summary, pp_hfe = result["summary"], hfe  # the Pb-Pb fits are joint with this replica's pp data
                 continue
-            v2 = replica_hfe_table(hfe_tables[system_name]["hfe_v2"], rows.get("hfe_v2"), seed, f"hfe_v2_{system_name}", replica)
+            v2 = replica_hfe_table(hfe_tables[system_name]["hfe_v2"], rows.get("hfe_v2"), seed, f"hfe_v2_{system_name}", replica, chain.decomposition.systematic_correlation)
             flow = flow_of_system(
                 system, chain.flow, chain.decomposition, v2, result["summary"], electrons, dzero, flows, drawn_inputs
             )

@@ -18,7 +18,7 @@ SPECTRUM_TABLES = ("hfe_spectrum", "truth_ctoe_spectrum", "truth_btoe_spectrum")
 FLOW_TABLES = ("hfe_v2", "truth_ctoe_v2", "truth_btoe_v2")
 # decomposition (per variation and system); R_AA for Pb-Pb only
 DECOMPOSITION_TABLES = ("ctoe_spectrum", "btoe_spectrum", "beauty_fraction", "btoe_subtracted")
-RAA_TABLES = ("raa_ctoe", "raa_btoe")
+RAA_TABLES = ("raa_ctoe", "raa_btoe", "raa_ratio")
 # flow (per variation and Pb-Pb system)
 V2_TABLES = ("ctoe_v2", "btoe_v2_bin_by_bin", "btoe_v2_global_fit", "btoe_v2_ncq")
 # results replicated by the bootstrap and combined with systematics
@@ -33,6 +33,7 @@ TITLES = {
     "btoe_subtracted": "b -> e by bin-by-bin subtraction HFE - (c -> e of the global fit): cross-check",
     "raa_ctoe": "nuclear modification factor R_AA of c -> e electrons",
     "raa_btoe": "nuclear modification factor R_AA of b -> e electrons",
+    "raa_ratio": "ratio R_AA(b -> e) / R_AA(c -> e) (T_AA cancels)",
     "ctoe_v2": "v2 of c -> e electrons: D-meson v2 fit through the decay kinematics",
     "btoe_v2_bin_by_bin": "v2 of b -> e electrons: [v2(HFE) - (1 - f_b) v2(c -> e)] / f_b, bin by bin",
     "btoe_v2_global_fit": "v2 of b -> e electrons: B-hadron v2 from the global fit of D-meson and HFE v2",

@@ -117,7 +117,8 @@ SYSTEM_NAME = re.compile(r"[A-Za-z0-9_\-]+")  # system names become folder and f
 
 
 def check_systems(config: dict) -> None:
-    """Each system has a safe name, what its kind needs, whole seeded blocks per chunk, and truth curves."""
+    """Each system has a safe name, what its kind needs, whole seeded blocks per chunk, and truth
+    curves; fills a Pb-Pb system's ``inputs_taa_per_mb`` from ``taa_per_mb`` when absent."""
     block = config["pseudo_data"]["block_size"]
     truth = config["truth"]
     for name, system in config["systems"].items():
@@ -134,6 +135,9 @@ def check_systems(config: dict) -> None:
                 f"(pseudo_data.block_size = {block}) per chunk ({system['chunks']} chunks)"
             )
         if system["kind"] == "PbPb":
+            # the published R_AA inputs were divided by the nominal <T_AA> unless said otherwise;
+            # filled once here, so a variation of taa_per_mb leaves it alone
+            system.setdefault("inputs_taa_per_mb", dict(system["taa_per_mb"]))
             for quantity in ("charm_raa", "beauty_raa", "charm_v2", "beauty_v2"):
                 if name not in truth[quantity]:
                     raise ConfigError(f"config key 'truth.{quantity}.{name}': no truth curve for system {name}")

@@ -34,8 +34,9 @@ from hfe.core.binning import at_limit, average_over_bins, bins_inside
 from hfe.core.species import SPECIES
 from hfe.decays.folding import fold_spectrum, fold_spectrum_error
 from hfe.decays.response import ResponseMatrix
-from hfe.fitting.curve_fits import FitError, bin_average, point_uncertainty
+from hfe.fitting.curve_fits import FitError, bin_average
 from hfe.fitting.shapes import FORMS, Curve
+from hfe.stats.covariance import whitened
 from hfe.tables.published import MeasurementTable
 
 REFERENCE_MASS = {"charm": SPECIES["D0"].mass, "beauty": SPECIES["Bplus"].mass}
@@ -43,33 +44,49 @@ REFERENCE_MASS = {"charm": SPECIES["D0"].mass, "beauty": SPECIES["Bplus"].mass}
 
 @dataclass
 class Dataset:
-    """Points of one measurement and the model predicting them."""
+    """Points of one measurement, their covariance and the model predicting them.
+
+    ``covariance``: the data covariance (stat diagonal, systematics with their pT correlation;
+    :func:`hfe.stats.covariance.table_covariance`), absolute, without the normalisation
+    components, which are the nuisances named in ``nuisances`` (the model is scaled by
+    ``prod(1 + nu)``). ``model_error``: MC statistical error of the model per point (independent
+    between points), added to the diagonal."""
 
     name: str
     table: MeasurementTable
     model: Callable[[dict], np.ndarray]  # parameters -> prediction per point
-    nuisances: tuple[str, ...] = ()  # names of the normalisation nuisances scaling the model
-    model_error: Callable[[dict], np.ndarray] | None = None  # MC error of the model per point
+    covariance: np.ndarray
+    nuisances: tuple[str, ...] = ()
+    model_error: Callable[[dict], np.ndarray] | None = None
 
-    def residuals(self, parameters: dict) -> np.ndarray:
-        scale = np.prod([1.0 + parameters[f"nu_{k}"] for k in self.nuisances]) if self.nuisances else 1.0
-        prediction = scale * self.model(parameters)
-        sigma2 = point_uncertainty(self.table) ** 2
-        if self.model_error is not None:
-            sigma2 = sigma2 + (scale * self.model_error(parameters)) ** 2
-        return (prediction - self.table.value) / np.sqrt(sigma2)
+    def scale(self, parameters: Mapping) -> float:
+        return float(np.prod([1.0 + parameters[f"nu_{k}"] for k in self.nuisances])) if self.nuisances else 1.0
 
-    def points(self, parameters: dict) -> dict[str, list[float]]:
-        """Data and fitted model per point (with the fitted normalisation nuisances), for figures."""
-        scale = np.prod([1.0 + parameters[f"nu_{k}"] for k in self.nuisances]) if self.nuisances else 1.0
+    def prediction(self, parameters: Mapping) -> np.ndarray:
+        return self.scale(parameters) * np.asarray(self.model(parameters))
+
+    def total_covariance(self, parameters: Mapping) -> np.ndarray:
+        if self.model_error is None:
+            return self.covariance
+        return self.covariance + np.diag((self.scale(parameters) * self.model_error(parameters)) ** 2)
+
+    def residuals(self, parameters: Mapping) -> np.ndarray:
+        """Whitened residuals ``L^-1 (model - data)``: their squares sum to ``r^T V^-1 r``."""
+        return whitened(self.prediction(parameters) - self.table.value, self.total_covariance(parameters))
+
+    def points(self, parameters: Mapping) -> dict[str, list[float]]:
+        """Data and fitted model per point (with the fitted normalisation nuisances), for
+        figures; ``pull`` uses the diagonal of the covariance only (the chi2 uses all of it)."""
+        prediction = self.prediction(parameters)
+        error = np.sqrt(np.diag(self.total_covariance(parameters)))
         return {
             "pt_low": self.table.pt_low.tolist(),
             "pt_high": self.table.pt_high.tolist(),
             "pt_center": self.table.pt_center.tolist(),
             "data": self.table.value.tolist(),
-            "error": point_uncertainty(self.table).tolist(),
-            "model": (scale * np.asarray(self.model(parameters))).tolist(),
-            "pull": self.residuals(parameters).tolist(),
+            "error": np.sqrt(np.diag(self.covariance)).tolist(),
+            "model": prediction.tolist(),
+            "pull": ((prediction - self.table.value) / error).tolist(),
         }
 
 
@@ -77,9 +94,12 @@ class Dataset:
 class FlavourModel:
     """Spectrum of one flavour and its folding to electrons (and non-prompt D0).
 
-    Without ``reference`` the flavour's reference spectrum is the shape ``form`` itself (pp);
-    with it, the spectrum is ``reference(pT) x form(pT)``: in Pb-Pb, ``<T_AA>`` times the pp fit
-    times an R_AA-like shape. ``fixed`` holds the form's parameters that are not fitted.
+    Without ``reference`` the flavour's spectrum is the shape ``form`` itself (pp); with it, the
+    spectrum is ``factor x reference.curve(p)(pT) x form(pT)``: in Pb-Pb, the <T_AA> of the
+    published R_AA inputs times the pp model (whose parameters are fitted jointly) times an
+    R_AA-like shape. Parameter names are ``<prefix>_<name>`` (prefix: the flavour, or
+    ``raa_<flavour>`` for the Pb-Pb shapes). ``fixed`` holds the form's parameters that are not
+    fitted.
     """
 
     flavour: str  # charm | beauty
@@ -87,23 +107,37 @@ class FlavourModel:
     species_weights: Mapping[str, Callable]  # species -> factor (of pT) relative to the reference spectrum
     electron_responses: Mapping[str, ResponseMatrix]
     dzero_responses: Mapping[str, ResponseMatrix] = field(default_factory=dict)
-    reference: Callable | None = None
+    reference: "FlavourModel | None" = None
     fixed: Mapping[str, float] = field(default_factory=dict)
+    prefix: str = ""
+    factor: float = 1.0
+
+    def __post_init__(self):
+        if not self.prefix:
+            self.prefix = self.flavour if self.reference is None else f"raa_{self.flavour}"
+
+    @property
+    def own_parameter_names(self) -> list[str]:
+        return [f"{self.prefix}_{p}" for p in FORMS[self.form].parameters if p not in self.fixed]
 
     @property
     def parameter_names(self) -> list[str]:
-        return [f"{self.flavour}_{p}" for p in FORMS[self.form].parameters if p not in self.fixed]
+        """Every parameter the spectrum depends on (the reference's first)."""
+        return (self.reference.parameter_names if self.reference is not None else []) + self.own_parameter_names
 
-    def curve(self, parameters: Mapping[str, float]) -> Callable:
-        values = {p: parameters[f"{self.flavour}_{p}"] for p in FORMS[self.form].parameters if p not in self.fixed}
+    def shape(self, parameters: Mapping[str, float]) -> Curve:
+        values = {p: parameters[f"{self.prefix}_{p}"] for p in FORMS[self.form].parameters if p not in self.fixed}
         values.update(self.fixed)
         if "mass" in FORMS[self.form].fixed and "mass" not in values:
             values["mass"] = REFERENCE_MASS[self.flavour]
-        shape = Curve(self.form, values)
+        return Curve(self.form, values)
+
+    def curve(self, parameters: Mapping[str, float]) -> Callable:
+        shape = self.shape(parameters)
         if self.reference is None:
             return shape
-        reference = self.reference
-        return lambda pt: reference(pt) * shape(pt)
+        reference, factor = self.reference.curve(parameters), self.factor
+        return lambda pt: factor * reference(pt) * shape(pt)
 
     def species_spectrum(self, parameters, species):
         reference, weight = self.curve(parameters), self.species_weights[species]
@@ -127,8 +161,12 @@ class FlavourModel:
     def electron_edges(self) -> np.ndarray:
         return next(iter(self.electron_responses.values())).daughter_edges
 
+    @property
+    def dzero_edges(self) -> np.ndarray:
+        return next(iter(self.dzero_responses.values())).daughter_edges
 
-def hfe_dataset(table: MeasurementTable, charm: FlavourModel, beauty: FlavourModel, nuisances=()) -> Dataset:
+
+def hfe_dataset(table: MeasurementTable, covariance, charm: FlavourModel, beauty: FlavourModel, nuisances=()) -> Dataset:
     edges = charm.electron_edges
 
     def model(p):
@@ -144,19 +182,42 @@ def hfe_dataset(table: MeasurementTable, charm: FlavourModel, beauty: FlavourMod
             result.append(np.sqrt(np.sum(fine2[inside] * widths[inside] ** 2)) / (high - low))
         return np.asarray(result)
 
-    return Dataset("HFE", table, model, tuple(nuisances), model_error)
+    return Dataset("HFE", table, model, covariance, tuple(nuisances), model_error)
 
 
-def spectrum_dataset(name: str, table: MeasurementTable, flavour: FlavourModel, nuisances=()) -> Dataset:
+def spectrum_dataset(name: str, table: MeasurementTable, covariance, flavour: FlavourModel, nuisances=()) -> Dataset:
     """D0 points: the flavour's reference spectrum averaged over each bin."""
-    return Dataset(name, table, lambda p: bin_average(flavour.curve(p), table.pt_low, table.pt_high), tuple(nuisances))
+    return Dataset(name, table, lambda p: bin_average(flavour.curve(p), table.pt_low, table.pt_high), covariance, tuple(nuisances))
 
 
-def nonprompt_dataset(table: MeasurementTable, beauty: FlavourModel, nuisances=()) -> Dataset:
-    edges = next(iter(beauty.dzero_responses.values())).daughter_edges
+def nonprompt_dataset(table: MeasurementTable, covariance, beauty: FlavourModel, nuisances=()) -> Dataset:
+    edges = beauty.dzero_edges
     return Dataset(
-        "nonprompt_D0", table, lambda p: average_over_bins(edges, beauty.dzero(p), table.pt_low, table.pt_high), tuple(nuisances)
+        "nonprompt_D0", table, lambda p: average_over_bins(edges, beauty.dzero(p), table.pt_low, table.pt_high), covariance,
+        tuple(nuisances),
     )
+
+
+def raa_dataset(name: str, table: MeasurementTable, covariance, pbpb: FlavourModel, nuisances=()) -> Dataset:
+    """Published R_AA points of D0 (``name`` 'D0_RAA') or non-prompt D0 ('nonprompt_D0_RAA'):
+    the model is <Y_PbPb> / (<T_AA> <sigma_pp>) per bin, with the <T_AA> the publication divided
+    by (``pbpb.factor``) — so that T_AA cancels: R = <sigma_pp x shape> / <sigma_pp>."""
+    pp = pbpb.reference
+    if name.startswith("nonprompt"):
+        edges = pbpb.dzero_edges
+
+        def model(p):
+            return average_over_bins(edges, pbpb.dzero(p), table.pt_low, table.pt_high) / (
+                pbpb.factor * average_over_bins(edges, pp.dzero(p), table.pt_low, table.pt_high)
+            )
+    else:
+
+        def model(p):
+            return bin_average(pbpb.curve(p), table.pt_low, table.pt_high) / (
+                pbpb.factor * bin_average(pp.curve(p), table.pt_low, table.pt_high)
+            )
+
+    return Dataset(name, table, model, covariance, tuple(nuisances))
 
 
 def restrict(table: MeasurementTable, pt_min: float, pt_max: float) -> MeasurementTable:
@@ -274,8 +335,8 @@ def global_fit(
     return outcome
 
 
-def propagate(function: Callable[[dict], np.ndarray], outcome: FitOutcome) -> tuple[np.ndarray, np.ndarray]:
-    """Value of ``function(parameters)`` and its error from the fit covariance (numerical
+def propagate_covariance(function: Callable[[dict], np.ndarray], outcome: FitOutcome) -> tuple[np.ndarray, np.ndarray]:
+    """Value of ``function(parameters)`` and its covariance from the fit covariance (numerical
     Jacobian, central differences of a tenth of each parameter's error)."""
     p = dict(outcome.parameters)
     value = np.asarray(function(p), dtype=float)
@@ -287,5 +348,10 @@ def propagate(function: Callable[[dict], np.ndarray], outcome: FitOutcome) -> tu
         down[name] -= step
         jacobian.append((np.asarray(function(up)) - np.asarray(function(down))) / (2 * step))
     jacobian = np.array(jacobian)  # (n_parameters, n_values)
-    covariance = jacobian.T @ outcome.covariance @ jacobian
+    return value, jacobian.T @ outcome.covariance @ jacobian
+
+
+def propagate(function: Callable[[dict], np.ndarray], outcome: FitOutcome) -> tuple[np.ndarray, np.ndarray]:
+    """Value of ``function(parameters)`` and its error (:func:`propagate_covariance`)."""
+    value, covariance = propagate_covariance(function, outcome)
     return value, np.sqrt(np.clip(np.diag(covariance), 0.0, None))

@@ -2,7 +2,12 @@
 
 ``FitInputs.load(config)`` reads the tables named in the ``decomposition`` (and ``flow``)
 config of the systems present; the fits take the loaded tables, so a bootstrap replica is the
-same fit on ``replace(inputs, d0_pp=draw_table(...), ...)`` held in memory."""
+same fit on ``replace(inputs, d0_pp=draw_table(...), ...)`` held in memory.
+
+A published R_AA is read back as a yield (R_AA x <T_AA> x sigma_pp) by the Pb-Pb fit, for which
+the <T_AA> the publication divided by cancels: its part of the R_AA's normalisation uncertainty
+is taken out here, once (:func:`without_taa`), so that neither the fit nor the bootstrap
+counts it."""
 
 from __future__ import annotations
 
@@ -10,13 +15,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfe.tables.published import MeasurementTable, load_table
+import numpy as np
+
+from hfe.tables.published import MeasurementTable, Uncertainty, load_table
+
+
+def without_taa(table: MeasurementTable, taa_relative_error: float) -> MeasurementTable:
+    """``table`` (a published R_AA) with its normalisation components replaced by one,
+    ``norm_without_taa``: their quadrature sum with the relative <T_AA> uncertainty taken out in
+    quadrature (what remains: the pp reference and Pb-Pb event normalisation)."""
+    norm = table.normalisation()
+    total = float(np.sqrt(sum(v**2 for v in norm.values())))
+    remaining = float(np.sqrt(max(total**2 - taa_relative_error**2, 0.0)))
+    size = remaining * np.abs(table.value)
+    kept = {name: u for name, u in table.uncertainties.items() if u.kind != "norm"}
+    kept["norm_without_taa"] = Uncertainty(size, size.copy(), "norm")
+    metadata = {**table.metadata, "normalisation_without_taa": [
+        f"{remaining:.4%} = sqrt({total:.4%}^2 - {taa_relative_error:.4%}^2): published normalisation without <T_AA>"]}
+    return MeasurementTable(table.source, table.pt_low, table.pt_high, table.pt_center, table.value, kept, table.units, metadata)
 
 
 @dataclass(frozen=True)
 class FitInputs:
-    """D0 and non-prompt D0 pp cross sections, their R_AA per Pb-Pb system and the D-meson v2
-    per Pb-Pb system (tables with their published uncertainties)."""
+    """D0 and non-prompt D0 pp cross sections, their R_AA per Pb-Pb system (normalisation
+    without <T_AA>, :func:`without_taa`) and the D-meson v2 per Pb-Pb system."""
 
     d0_pp: MeasurementTable | None = None
     nonprompt_pp: MeasurementTable | None = None
@@ -37,11 +59,17 @@ class FitInputs:
             return None if path is None else load_table(Path(root) / path)
 
         flow = config.get("flow", {}).get("dmeson_v2", {})
+
+        def raa_table(path, system):
+            setup = config["systems"][system]
+            taa = setup.get("inputs_taa_per_mb", setup["taa_per_mb"])
+            return without_taa(table(path), taa["error"] / taa["value"])
+
         return cls(
             d0_pp=table(settings["d0_pp"]) if has_pp else None,
             nonprompt_pp=table(settings["nonprompt_pp"]) if has_pp else None,
-            d0_raa={s: table(settings["d0_raa"][s]) for s in pbpb},
-            nonprompt_raa={s: table(settings["nonprompt_raa"][s]) for s in pbpb},
+            d0_raa={s: raa_table(settings["d0_raa"][s], s) for s in pbpb},
+            nonprompt_raa={s: raa_table(settings["nonprompt_raa"][s], s) for s in pbpb},
             dmeson_v2={s: table(flow[s]["fit"]) for s in pbpb if s in flow},
         )
 

@@ -17,8 +17,8 @@ from hfe.decomposition.system import (
     compatibility,
     electron_results,
     fit_system,
-    flavour_models,
     nuclear_modification,
+    raa_with_covariance,
 )
 from hfe.tables.published import MeasurementTable, load_comparison, write_result
 
@@ -60,10 +60,12 @@ def decompose_system(
     dzero: Mapping,
     inputs: FitInputs,
     pp_summary: dict | None = None,
+    pp_hfe: MeasurementTable | None = None,
 ) -> dict:
-    """Fit one system (HFE table ``hfe``, responses by species, published ``inputs``) and
+    """Fit one system (HFE table ``hfe``, responses by species, published ``inputs``; a Pb-Pb
+    system also ``pp_summary`` and the pp HFE table ``pp_hfe``: its fit is joint with pp) and
     derive every result; returns a dict of tables and the summary."""
-    outcome, charm, beauty, info = fit_system(system, settings, hfe, electrons, dzero, inputs, pp_summary)
+    outcome, charm, beauty, info = fit_system(system, settings, hfe, electrons, dzero, inputs, pp_summary, pp_hfe)
     low, high = output_bins(hfe, charm.electron_edges)
     derived = electron_results(outcome, charm, beauty, low, high)
     full = {"low": low, "high": high}
@@ -72,29 +74,29 @@ def decompose_system(
     c_value, c_error = derived["ctoe_spectrum"]
     derived["btoe_subtracted"] = (hfe_value - c_value, np.sqrt(hfe_stat**2 + c_error**2))
     summary = {**outcome.summary(), **info, "hfe_fit_range": list(settings.hfe_fit_range)}
-    if pp_summary is not None:
-        summary["pp_parameters"] = pp_summary["parameters"]  # the Pb-Pb models are built on them
     if not system.is_pp:
-        pp = outcome_from_summary(pp_summary)
-        pp_charm, pp_beauty = flavour_models(settings, electrons, dzero)
-        raa = nuclear_modification(derived, electron_results(pp, pp_charm, pp_beauty, low, high), system)
+        raa = nuclear_modification(outcome, charm, beauty, system, low, high)
         derived.update({k: v for k, v in raa.items() if k.startswith("raa_")})
         summary["taa_relative_error"] = raa["taa_relative_error"]
-        comparisons = []
-        fit_low, fit_high = settings.hfe_fit_range
-        for spec in settings.comparisons.get(system.name, []):
-            table = load_comparison(spec)
-            b_low, b_high = comparison_bins(table, charm.electron_edges)
-            inside = bins_inside(b_low, b_high, fit_low, fit_high)
-            if not inside.any():
-                comparisons.append({"name": spec["name"], "table": spec["table"], "ndf": 0, "note": "no overlap with the fit range"})
-                continue
-            ours_pbpb = electron_results(outcome, charm, beauty, b_low[inside], b_high[inside])
-            ours_pp = electron_results(pp, pp_charm, pp_beauty, b_low[inside], b_high[inside])
-            ours = nuclear_modification(ours_pbpb, ours_pp, system)[spec["quantity"]]
-            comparisons.append({"name": spec["name"], "quantity": spec["quantity"], **compatibility(ours, table.select(inside))})
-        summary["comparisons"] = comparisons
+        summary["comparisons"] = [
+            comparison(spec, outcome, charm, beauty, system, settings) for spec in settings.comparisons.get(system.name, [])
+        ]
     return {"bins": full, "tables": derived, "summary": summary}
+
+
+def comparison(spec: Mapping, outcome: FitOutcome, charm, beauty, system: CollisionSystem, settings: DecompositionSettings) -> dict:
+    """Our R_AA against a published table in the fit range (:func:`compatibility`)."""
+    table = load_comparison(spec)
+    b_low, b_high = comparison_bins(table, charm.electron_edges)
+    inside = bins_inside(b_low, b_high, *settings.hfe_fit_range)
+    if not inside.any():
+        return {"name": spec["name"], "table": spec["table"], "ndf": 0, "note": "no overlap with the fit range"}
+    ours = raa_with_covariance(outcome, charm if spec["quantity"] == "raa_ctoe" else beauty, system, b_low[inside], b_high[inside])
+    result = compatibility(ours, table.select(inside), settings.systematic_correlation)
+    conditions = spec.get("conditions", "same")
+    meaning = ("test of compatibility (same energy and centrality)" if conditions == "same" else
+               "reference comparison across energy or centrality: the chi2 measures the difference, it is not a test of equality")
+    return {"name": spec["name"], "quantity": spec["quantity"], "conditions": conditions, "meaning": meaning, **result}
 
 
 def write_decomposition(outputs: dict, system: str, result: dict, units: str) -> None:

@@ -18,9 +18,10 @@ from iminuit import Minuit
 from iminuit.cost import LeastSquares
 from scipy import stats
 
-from hfe.core.binning import at_limit
+from hfe.core.binning import at_limit, bins_inside
 from hfe.decays.folding import GAUSS_NODES, GAUSS_WEIGHTS
 from hfe.fitting.shapes import FORMS, Curve
+from hfe.stats.covariance import SystematicCorrelation, chi2, table_covariance
 from hfe.tables.published import MeasurementTable, load_table
 
 
@@ -78,9 +79,12 @@ def fit_table(
     fixed: Mapping[str, float] | None = None,
     limits: Mapping[str, tuple[float | None, float | None]] | None = None,
     model: Callable[[Curve], np.ndarray] | None = None,
+    correlation: SystematicCorrelation | None = None,
 ) -> FitResult:
     """Fit ``form`` to ``table``. ``model(curve)`` may replace the bin average of the curve (e.g.
-    a B-hadron spectrum folded to non-prompt D0)."""
+    a B-hadron spectrum folded to non-prompt D0). ``correlation``: chi2 = r^T V^-1 r with the
+    table's covariance (:func:`hfe.stats.covariance.table_covariance`, the decomposition's
+    statistical model); None: stat and syst in quadrature per point, independent."""
     fixed = dict(fixed or {})
     names = [p for p in FORMS[form].parameters if p not in fixed]
     error = point_uncertainty(table)
@@ -95,7 +99,15 @@ def fit_table(
         curve = curve_of(values)
         return model(curve) if model is not None else bin_average(curve, table.pt_low, table.pt_high)
 
-    cost = LeastSquares(np.arange(len(table)), table.value, error, predict)
+    if correlation is None:
+        cost = LeastSquares(np.arange(len(table)), table.value, error, predict)
+    else:
+        covariance = table_covariance(table, correlation)
+
+        def cost(*values):
+            return chi2(predict(None, *values) - table.value, covariance)
+
+        cost.errordef = Minuit.LEAST_SQUARES
     minuit = Minuit(cost, *[start[n] for n in names], name=names)
     for name, (low, high) in (limits or {}).items():
         if name in names:
@@ -131,8 +143,13 @@ def _fixed_parameters(form: str, table, mass: float | None) -> dict:
     return fixed
 
 
-def build_curve(spec: Mapping, mass: float | None = None, root: Path = Path("."), model_factory=None) -> tuple[Curve, dict]:
-    """A curve from its config spec, fitted if it names a table; returns (curve, summary)."""
+def build_curve(
+    spec: Mapping, mass: float | None = None, root: Path = Path("."), model_factory=None, pt_range: tuple[float, float] | None = None,
+    correlation: SystematicCorrelation | None = None,
+) -> tuple[Curve, dict]:
+    """A curve from its config spec, fitted if it names a table (only its bins inside
+    ``pt_range``, GeV/c, if given: e.g. the range of the responses a model folds through; with
+    the covariance of ``correlation`` if given, see :func:`fit_table`); returns (curve, summary)."""
     form = spec["form"]
     given = dict(spec.get("parameters", {}))
     scale = given.pop("scale", 1.0)
@@ -141,10 +158,12 @@ def build_curve(spec: Mapping, mass: float | None = None, root: Path = Path(".")
         curve = Curve(form, {**parameters, "scale": scale})
         return curve, {**curve.to_dict(), "source": "configured parameters"}
     table = load_table(root / spec["fit"], **spec.get("table_options", {}))
+    if pt_range is not None:
+        table = table.select(bins_inside(table.pt_low, table.pt_high, *pt_range))
     fixed = {**_fixed_parameters(form, table, mass), **{k: v for k, v in given.items() if k not in FORMS[form].parameters}}
     start = {**(FORMS[form].start or {}), **{k: v for k, v in given.items() if k in FORMS[form].parameters}}
     limits = {**(FORMS[form].limits or {}), **{k: tuple(v) for k, v in spec.get("limits", {}).items()}}
     model = model_factory(table) if model_factory else None
-    result = fit_table(table, form, start, fixed, limits, model)
+    result = fit_table(table, form, start, fixed, limits, model, correlation)
     curve = Curve(form, {**result.curve.parameters, "scale": scale})
     return curve, {**result.summary(), **curve.to_dict()}

@@ -35,6 +35,7 @@ from hfe.fitting.curve_fits import bin_average
 from hfe.fitting.shapes import FORMS, Curve
 from hfe.flow.settings import FlowSettings
 from hfe.flow.v2 import beauty_v2_bin_by_bin, deviation, electron_v2, ncq_scaled_v2, transverse_kinetic_energy
+from hfe.stats.covariance import table_covariance
 from hfe.tables.published import MeasurementTable, load_comparison, write_result
 
 D_MASS = SPECIES["D0"].mass
@@ -105,7 +106,7 @@ def flow_of_system(
     with ``decomposition_settings``); ``inputs`` the published tables."""
     variable = settings.v2_variable
     fit = outcome_from_summary(decomposition)
-    charm, beauty = system_models(system, decomposition_settings, electrons, dzero, decomposition.get("pp_parameters"), inputs)
+    charm, beauty = system_models(system, decomposition_settings, electrons, dzero, inputs)
     usable = np.isfinite(hfe_v2.value) & (hfe_v2.symmetric_stat > 0)
     low, high = hfe_v2.pt_low[usable], hfe_v2.pt_high[usable]
     flow = FlowModel(charm, beauty, fit.parameters, electrons, flows, low, high)
@@ -132,7 +133,8 @@ def flow_of_system(
             return lambda pt: p["b_scale"] * ncq_shape(pt)
         return v2_curve(form_b, "b", p, {}, "ket", B_MASS)
 
-    d_dataset = Dataset("D-meson v2", d_table, lambda p: bin_average(d_v2(p), d_table.pt_low, d_table.pt_high))
+    correlation = decomposition_settings.systematic_correlation
+    d_dataset = Dataset("D-meson v2", d_table, lambda p: bin_average(d_v2(p), d_table.pt_low, d_table.pt_high), table_covariance(d_table, correlation))
     hfe_in_fit = _v2_table_in_range(hfe_v2.select(usable), *settings.hfe_v2_fit_range)
     fit_flow = FlowModel(charm, beauty, fit.parameters, electrons, flows, hfe_in_fit.pt_low, hfe_in_fit.pt_high)
     f_b_fit = electron_results(fit, charm, beauty, hfe_in_fit.pt_low, hfe_in_fit.pt_high)["beauty_fraction"][0]
@@ -140,7 +142,8 @@ def flow_of_system(
     def hfe_model(p):
         return (1 - f_b_fit) * fit_flow.electron_v2("charm", d_v2(p)) + f_b_fit * fit_flow.electron_v2("beauty", b_v2(p))
 
-    outcome = global_fit([d_dataset, Dataset("HFE v2", hfe_in_fit, hfe_model)], start, limits, {}, settings.max_chi2_ndf)
+    hfe_dataset = Dataset("HFE v2", hfe_in_fit, hfe_model, table_covariance(hfe_in_fit, correlation))
+    outcome = global_fit([d_dataset, hfe_dataset], start, limits, {}, settings.max_chi2_ndf)
 
     charm_v2 = propagate(lambda p: flow.electron_v2("charm", d_v2(p)), outcome)
     beauty_fit = propagate(lambda p: flow.electron_v2("beauty", b_v2(p)), outcome)

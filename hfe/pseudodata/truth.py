@@ -13,8 +13,17 @@ any curve. The curves (see docs/pseudo-data.md, "Truth model"):
   (arXiv:2102.13601); split into species by ``beauty_fractions``;
 * ``charm_raa``, ``beauty_raa``, ``charm_v2``, ``beauty_v2``: per Pb-Pb system, fits of ALICE
   prompt D0 R_AA (arXiv:2110.09420), non-prompt D0 R_AA (arXiv:2202.00815), D-meson v2
-  (arXiv:2005.11131) and non-prompt D0 v2 (arXiv:2307.14084). Beauty R_AA and v2 measured vs
-  the D0 pT are applied at the B-hadron pT (a modelling choice of the truth, not a measurement).
+  (arXiv:2005.11131) and non-prompt D0 v2 (arXiv:2307.14084). The B-hadron R_AA is a function
+  of the B-hadron pT fitted *through the B -> D0 responses*: the non-prompt D0 R_AA it predicts
+  is ``<fold(sigma_B R_B)> / <fold(sigma_B)>`` per D0 bin, so the truth agrees with the data it
+  was fitted to (the R_AA measured vs the D0 pT is not applied at the B pT). Likewise the
+  B-hadron v2, weighted by the system's B spectrum (the decay's smearing of the azimuth is
+  neglected here: the D0 keeps the B direction to within the decay opening angle).
+
+The truth lists, for every table it was fitted to, the chi2 of the truth folded to that table
+(``tables``: chi2, ndf, p-value), with the covariance of the decomposition's statistical model
+(``decomposition.systematic_correlation``, :mod:`hfe.stats.covariance`) — the same model
+reads the same tables in the truth and in the fit.
 
 Per-event hadron yields: pp ``dN/dpTdy = dsigma/dpTdy / sigma_inel``; Pb-Pb
 ``dN/dpTdy = <T_AA> dsigma_pp/dpTdy R_AA``.
@@ -36,43 +45,82 @@ from hfe.decays.folding import fold_spectrum
 from hfe.decays.response import ResponseMatrix
 from hfe.fitting.curve_fits import build_curve
 from hfe.fitting.shapes import Curve
+from hfe.stats.covariance import SystematicCorrelation
 
 
 def nonprompt_d0_model(dzero_responses: Mapping[str, ResponseMatrix], fractions: Mapping[str, float]):
     """Model factory for the beauty fit: b-hadron spectrum -> non-prompt D0 bin averages."""
 
     def factory(table):
-        def model(curve: Curve) -> np.ndarray:
-            total = 0.0
-            for name, response in dzero_responses.items():
-                total = total + fractions[name] * fold_spectrum(response, curve)
-            edges = next(iter(dzero_responses.values())).daughter_edges
-            return average_over_bins(edges, total, table.pt_low, table.pt_high)
-
-        return model
+        return lambda curve: _folded_average(dzero_responses, fractions, curve, table)
 
     return factory
+
+
+def _folded_average(dzero_responses, fractions, spectrum, table) -> np.ndarray:
+    """Non-prompt D0 dN/dpTdy of a b-hadron ``spectrum`` averaged over the table's bins."""
+    total = 0.0
+    for name, response in dzero_responses.items():
+        total = total + fractions[name] * fold_spectrum(response, spectrum)
+    edges = next(iter(dzero_responses.values())).daughter_edges
+    return average_over_bins(edges, total, table.pt_low, table.pt_high)
+
+
+def nonprompt_ratio_model(dzero_responses: Mapping[str, ResponseMatrix], fractions: Mapping[str, float], weight):
+    """Model factory for a B-hadron R_AA or v2 curve fitted to non-prompt D0 R_AA or v2: per D0
+    bin, ``<fold(weight x curve)> / <fold(weight)>`` (``weight``: the b-hadron spectrum the
+    ratio is taken against)."""
+
+    def factory(table):
+        reference = _folded_average(dzero_responses, fractions, weight, table)
+        return lambda curve: _folded_average(dzero_responses, fractions, lambda pt: weight(pt) * curve(pt), table) / reference
+
+    return factory
+
+
+def _table_chi2(summary: dict, how: str) -> dict:
+    return {"source": summary["source"], "chi2": summary["chi2"], "ndf": summary["ndf"], "p_value": summary["p_value"], "model": how}
 
 
 def build_truth(config: dict, dzero_responses: Mapping[str, ResponseMatrix], root: Path = Path(".")) -> dict:
     """Fit/assemble every truth curve; returns the JSON-serialisable truth description."""
     truth = config["truth"]
+    # the truth reads its tables with the statistical model of the decomposition (one model)
+    correlation = SystematicCorrelation.from_config(config["decomposition"].get("systematic_correlation", {}))
     curves: dict[str, dict] = {}
-    _, curves["charm_pp"] = build_curve(truth["charm_pp"], SPECIES["D0"].mass, root)
+    _, curves["charm_pp"] = build_curve(truth["charm_pp"], SPECIES["D0"].mass, root, correlation=correlation)
     for name, spec in truth["charm_ratios"].items():
-        _, curves[f"charm_ratio_{name}"] = build_curve(spec, None, root)
+        _, curves[f"charm_ratio_{name}"] = build_curve(spec, None, root, correlation=correlation)
     fractions = truth["beauty_fractions"]
     norm = sum(fractions[s] for s in dzero_responses)
     available = {s: fractions[s] / norm for s in dzero_responses}
     factory = nonprompt_d0_model(dzero_responses, available) if "fit" in truth["beauty_pp"] else None
-    _, curves["beauty_pp"] = build_curve(truth["beauty_pp"], SPECIES["Bplus"].mass, root, factory)
-    for quantity in ("charm_raa", "beauty_raa", "charm_v2", "beauty_v2"):
+    _, curves["beauty_pp"] = build_curve(truth["beauty_pp"], SPECIES["Bplus"].mass, root, factory, correlation=correlation)
+    beauty_pp = Curve(curves["beauty_pp"]["form"], curves["beauty_pp"]["parameters"])
+    dzero_edges = next(iter(dzero_responses.values())).daughter_edges
+    dzero_range = (float(dzero_edges[0]), float(dzero_edges[-1]))  # the non-prompt D0 bins the responses reach
+    for quantity in ("charm_raa", "charm_v2"):
         for system, spec in truth[quantity].items():
-            _, curves[f"{quantity}_{system}"] = build_curve(spec, None, root)
+            _, curves[f"{quantity}_{system}"] = build_curve(spec, None, root, correlation=correlation)
+    for system, spec in truth["beauty_raa"].items():
+        factory = nonprompt_ratio_model(dzero_responses, available, beauty_pp) if "fit" in spec else None
+        _, curves[f"beauty_raa_{system}"] = build_curve(spec, None, root, factory, dzero_range, correlation)
+    for system, spec in truth["beauty_v2"].items():
+        raa = curves.get(f"beauty_raa_{system}")
+        weight = (lambda r: (lambda pt: beauty_pp(pt) * r(pt)))(Curve(raa["form"], raa["parameters"])) if raa else beauty_pp
+        factory = nonprompt_ratio_model(dzero_responses, available, weight) if "fit" in spec else None
+        _, curves[f"beauty_v2_{system}"] = build_curve(spec, None, root, factory, dzero_range, correlation)
+    folded = {"beauty_pp", *(f"beauty_raa_{s}" for s in truth["beauty_raa"]), *(f"beauty_v2_{s}" for s in truth["beauty_v2"])}
+    tables = {
+        name: _table_chi2(summary, "folded through the B -> D0 responses" if name in folded else "bin average of the curve")
+        for name, summary in curves.items()
+        if "chi2" in summary
+    }
     return {
         "description": "truth model of the pseudo-data (hfe/pseudodata/truth.py); spectra per event dN/dpTdy, "
         "particle + antiparticle averaged, pT in GeV/c",
         "curves": curves,
+        "tables": tables,
         "beauty_fractions": {s: fractions[s] for s in BEAUTY_SPECIES},
         "systems": config["systems"],
     }

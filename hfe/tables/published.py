@@ -32,18 +32,29 @@ import yaml
 
 from hfe.core.errors import TableError
 
-NORMALISATION_NAMES = ("br", "lumi", "norm", "taa", "global")
+NORMALISATION_WORDS = frozenset(
+    {"br", "branching", "lumi", "luminosity", "luminomisty", "norm", "normalisation", "normalization", "taa", "t_aa", "global"}
+)
+_WORD = re.compile(r"[a-z0-9]+")
 _PERCENT = re.compile(r"([0-9]*\.?[0-9]+)\s*%")
+_PLUS_MINUS = re.compile(r"%\s*/\s*-")
 
 
 def uncertainty_kind(name: str) -> str:
-    """Kind of an uncertainty component from its (lower-case) name or HEPData label."""
+    """Kind of an uncertainty component from its name or HEPData label.
+
+    ``stat`` if a word of the name starts with "stat"; ``total`` for "total"; ``norm`` (a fully
+    correlated normalisation) if a word is one of :data:`NORMALISATION_WORDS` or starts with
+    "lumi"/"normali"/"branching" (HEPData labels such as ``sys,BR``, ``sys,global``,
+    ``syst. global normalization uncertainty``, ``sys, integrated luminosity unc.``); else ``syst``.
+    """
     lowered = name.lower()
-    if "stat" in lowered:
+    words = _WORD.findall(lowered.replace("t_aa", "taa"))
+    if any(w.startswith("stat") for w in words):
         return "stat"
-    if lowered == "total":
+    if words == ["total"]:
         return "total"
-    if any(key in lowered for key in ("lumi", "norm", "branching", "t_aa", "taa")) or lowered in NORMALISATION_NAMES:
+    if any(w in NORMALISATION_WORDS or w.startswith(("lumi", "normali", "branching")) for w in words):
         return "norm"
     return "syst"
 
@@ -153,14 +164,20 @@ def _number(text: str, source: Path, row: int, line: int, column: str) -> float:
 
 
 def _header_normalisation(metadata: dict[str, list[str]], columns: list[str]) -> float | None:
-    """A global normalisation quoted in the header as a percentage (not one that is a column)."""
+    """A global normalisation quoted in the header as a percentage (not one that is a column):
+    ``x% / -x%`` is one component; several percentages are independent components added in
+    quadrature."""
     for text in metadata.get("global_normalisation", []):
         first = text.split()[0] if text.split() else ""
         if any(first.startswith(c.rsplit("_plus", 1)[0].rsplit("_minus", 1)[0]) for c in columns if "_err" in c):
             continue  # describes a column already read
-        match = _PERCENT.search(text)
-        if match:
-            return float(match.group(1)) / 100.0
+        sizes = [float(m) / 100.0 for m in _PERCENT.findall(text)]
+        if not sizes:
+            continue
+        if _PLUS_MINUS.search(text):  # 'x% / -x%': one component quoted up and down
+            return max(sizes[:2])
+        # several independent components ('8% (p+p reference) and 8% (N_coll)'): in quadrature
+        return float(np.sqrt(sum(x**2 for x in sizes)))
     return None
 
 

@@ -29,12 +29,14 @@ rule decompose_pp:
 
 
 rule decompose_pbpb:
-    """Global fit of a Pb-Pb system on top of the pp fit; R_AA and published comparisons."""
+    """Joint global fit of the pp and Pb-Pb data of a Pb-Pb system (starting from the pp fit);
+    R_AA with the pp-Pb-Pb correlations and published comparisons."""
     input:
         hfe=lambda wc: hfe_table(wc.system, wc.variation),
         responses=all_responses(),
-        tables=lambda wc: fit_tables([wc.system], wc.variation),
+        tables=lambda wc: fit_tables([PP_SYSTEMS[0], wc.system], wc.variation),
         pp_fit=str(RESULTS.fit_summary(PP_SYSTEMS[0], "{variation}")),
+        pp_hfe=lambda wc: hfe_table(PP_SYSTEMS[0], wc.variation),
     output:
         **{t: str(RESULTS.decomposition("{system}", t, "{variation}")) for t in decomposition_tables("PbPb")},
         summary=str(RESULTS.fit_summary("{system}", "{variation}")),
@@ -42,7 +44,7 @@ rule decompose_pbpb:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
         code=package_code("decompose.py"),
-        config=config_params("decomposition", "systems.{system}"),
+        config=config_params("decomposition", "systems.{system}", f"systems.{PP_SYSTEMS[0]}"),
         units="pT [GeV/c]; dN/dpT deta per event [(GeV/c)^-1]",
     log:
         "results/logs/decompose/{variation}/{system}.log",

@@ -17,6 +17,7 @@ rule truth_model:
             "systems.*.taa_per_mb",
             "decay_library.species",
             "decay_library.pt_max",
+            "decomposition.systematic_correlation",
         ),
     log:
         "results/logs/truth_model.log",

@@ -16,3 +16,5 @@ check_truth_curves(
 write_truth(snakemake.output[0], description)
 for name, curve in description["curves"].items():
     logging.info("%s: %s", name, curve)
+for name, table in description["tables"].items():
+    logging.info("%s vs %s: chi2/ndf = %.1f/%d (%s)", name, table["source"], table["chi2"], table["ndf"], table["model"])

@@ -18,10 +18,11 @@ pp_summary = None
 if "pp_fit" in snakemake.input.keys():
     with open(snakemake.input.pp_fit) as f:
         pp_summary = json.load(f)
+pp_hfe = load_table(snakemake.input.pp_hfe) if "pp_hfe" in snakemake.input.keys() else None
 electrons, dzero = load_responses(snakemake.input.responses)
 result = decompose_system(
     CollisionSystem.from_config(config, system), DecompositionSettings.from_config(config), load_table(snakemake.input.hfe),
-    electrons, dzero, FitInputs.load(config), pp_summary,
+    electrons, dzero, FitInputs.load(config), pp_summary, pp_hfe,
 )
 write_decomposition(dict(snakemake.output.items()), system, result, snakemake.params.units)
 logging.info("%s: chi2/ndf = %.1f/%d", system, result["summary"]["chi2"], result["summary"]["ndf"])
