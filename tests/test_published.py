@@ -146,3 +146,88 @@ def test_hepdata_inverted_asymmetric_error_is_refused(tmp_path):
 def test_unknown_format(tmp_path):
     with pytest.raises(TableError, match="unknown table format"):
         load_table(write(tmp_path, "x", "table.txt"))
+
+
+# ------------------------------------------------------------------------------------------
+# HEPData input done right: validator, column selection, points, units, normalisation labels
+
+def test_hepdata_validator_rejects_a_malformed_table(tmp_path):
+    path = write(tmp_path, HEPDATA.replace("{label: stat, symerror: 1.0}", "{label: stat, sym_error: 1.0}"), "typo.yaml")
+    with pytest.raises(TableError, match=r"typo.yaml: not a valid HEPData table \(hepdata-validator\): .*'sym_error' was unexpected"):
+        load_hepdata_yaml(path)
+
+
+TWO_CENTRALITIES = """
+independent_variables:
+- header: {name: 'PT', units: 'GEV'}
+  values: [{low: 1.0, high: 2.0}, {low: 2.0, high: 3.0}]
+dependent_variables:
+- header: {name: 'RAA'}
+  qualifiers: [{name: CENTRALITY, value: 0-10%}]
+  values: [{value: 0.5, errors: [{label: stat, symerror: 0.1}]}, {value: 0.4, errors: [{label: stat, symerror: 0.1}]}]
+- header: {name: 'RAA'}
+  qualifiers: [{name: CENTRALITY, value: 30-50%}]
+  values: [{value: 0.8, errors: [{label: stat, symerror: 0.1}]}, {value: 0.7, errors: [{label: stat, symerror: 0.1}]}]
+"""
+
+
+def test_hepdata_column_is_selected_by_qualifier_or_index(tmp_path):
+    path = write(tmp_path, TWO_CENTRALITIES, "raa.yaml")
+    with pytest.raises(TableError, match=r"raa.yaml: 2 dependent variables; select one .*CENTRALITY=0-10%.*CENTRALITY=30-50%"):
+        load_hepdata_yaml(path)
+    assert load_table(path, qualifiers={"CENTRALITY": "30-50%"}).value.tolist() == [0.8, 0.7]
+    assert load_table(path, dependent=0).value.tolist() == [0.5, 0.4]
+    with pytest.raises(TableError, match=r"qualifiers \{'CENTRALITY': '60-80%'\} match 0 columns"):
+        load_table(path, qualifiers={"CENTRALITY": "60-80%"})
+
+
+def test_hepdata_points_are_read_like_the_csv_points(tmp_path):
+    text = TWO_CENTRALITIES.replace("values: [{low: 1.0, high: 2.0}, {low: 2.0, high: 3.0}]", "values: [{value: 1.5}, {value: 2.5}]")
+    table = load_table(write(tmp_path, text, "points.yaml"), dependent=1)
+    assert table.pt_low.tolist() == table.pt_high.tolist() == [1.5, 2.5]
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [("sys,BR", "norm"), ("sys,global", "norm"), ("syst. global normalization uncertainty", "norm"),
+     ("sys, integrated luminosity unc.", "norm"), ("stat", "stat"), ("sys", "syst"), ("sys,feed-down", "syst"), ("T_AA", "norm")],
+)
+def test_normalisation_labels_of_hepdata(label, kind):
+    from hfe.tables.published import uncertainty_kind
+
+    assert uncertainty_kind(label) == kind
+
+
+def test_header_normalisations_joined_by_and_add_in_quadrature():
+    table = load_csv_table(DATA / "STAR_AuAu200GeV_btoe_RAA_0-80_2111.14615.csv", unsigned_minus=("syst",))
+    # '8% (p+p reference) and 8% (N_coll)' (STAR, arXiv:2111.14615, HEPData description)
+    assert table.normalisation()["global"] == pytest.approx(np.hypot(0.08, 0.08))
+
+
+@pytest.mark.parametrize(
+    ("units", "quantity", "factor", "error"),
+    [
+        ("MUB/GEV", "cross_section", 1.0, None),
+        ("MB/GEV", "cross_section", 1e3, None),
+        ("NB/GEV", "cross_section", 1e-3, None),
+        ("PB/GEV", "cross_section", 1e-6, None),
+        ("MB/GEV**2", "cross_section", None, None),
+        ("1/(2*PI*PT) MB/GEV**2", "cross_section", None, "invariant"),
+        ("MUB/GEV", "yield", None, "a cross section"),
+        ("MUB/GEV", "ratio", None, "a cross section"),
+        ("", "yield", 1.0, None),
+    ],
+)
+def test_units_are_checked_against_the_stage(tmp_path, units, quantity, factor, error):
+    from hfe.tables.units import expect_units
+
+    path = write(tmp_path, HEPDATA.replace("units: 'MUB/GEV'", f"units: '{units}'"), "units.yaml")
+    table = load_table(path)
+    if error:
+        with pytest.raises(TableError, match=rf"units.yaml \(decomposition.hfe_tables.pp\): .*{error}"):
+            expect_units(table, quantity, "decomposition.hfe_tables.pp")
+        return
+    converted = expect_units(table, quantity, "decomposition.hfe_tables.pp")
+    if factor is not None:
+        assert converted.value.tolist() == pytest.approx([10.0 * factor, 4.0 * factor])
+        assert converted.stat[0][0] == pytest.approx(1.0 * factor)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from hfe.tables.published import MeasurementTable, Uncertainty, load_table
+from hfe.tables.units import expect_units
 
 
 def without_taa(table: MeasurementTable, taa_relative_error: float) -> MeasurementTable:
@@ -55,22 +56,22 @@ class FitInputs:
         pbpb = [s for s, setup in config["systems"].items() if setup["kind"] == "PbPb"]
         has_pp = any(setup["kind"] == "pp" for setup in config["systems"].values())
 
-        def table(path):
-            return None if path is None else load_table(Path(root) / path)
+        def table(path, quantity="ratio", where=""):
+            return None if path is None else expect_units(load_table(Path(root) / path), quantity, where)
 
         flow = config.get("flow", {}).get("dmeson_v2", {})
 
-        def raa_table(path, system):
+        def raa_table(path, system, key):
             setup = config["systems"][system]
             taa = setup.get("inputs_taa_per_mb", setup["taa_per_mb"])
-            return without_taa(table(path), taa["error"] / taa["value"])
+            return without_taa(table(path, "ratio", f"decomposition.{key}.{system}"), taa["error"] / taa["value"])
 
         return cls(
-            d0_pp=table(settings["d0_pp"]) if has_pp else None,
-            nonprompt_pp=table(settings["nonprompt_pp"]) if has_pp else None,
-            d0_raa={s: raa_table(settings["d0_raa"][s], s) for s in pbpb},
-            nonprompt_raa={s: raa_table(settings["nonprompt_raa"][s], s) for s in pbpb},
-            dmeson_v2={s: table(flow[s]["fit"]) for s in pbpb if s in flow},
+            d0_pp=table(settings["d0_pp"], "cross_section", "decomposition.d0_pp") if has_pp else None,
+            nonprompt_pp=table(settings["nonprompt_pp"], "cross_section", "decomposition.nonprompt_pp") if has_pp else None,
+            d0_raa={s: raa_table(settings["d0_raa"][s], s, "d0_raa") for s in pbpb},
+            nonprompt_raa={s: raa_table(settings["nonprompt_raa"][s], s, "nonprompt_raa") for s in pbpb},
+            dmeson_v2={s: table(flow[s]["fit"], "ratio", f"flow.dmeson_v2.{s}") for s in pbpb if s in flow},
         )
 
     def labelled(self) -> dict[str, MeasurementTable]:
@@ -82,3 +83,11 @@ class FitInputs:
             if system in self.dmeson_v2:
                 out[f"dmeson_v2_{system}"] = self.dmeson_v2[system]
         return {label: table for label, table in out.items() if table is not None}
+
+
+def load_hfe_table(path: str | Path, kind: str, where: str, **options) -> MeasurementTable:
+    """An HFE spectrum (``kind`` pp: cross section in microbarn/(GeV/c), converted from pb, nb or
+    mb; PbPb: per-event yield) or, with ``kind`` 'v2', an HFE v2 table; units checked
+    (:mod:`hfe.tables.units`), ``where`` naming the input in errors."""
+    quantity = {"pp": "cross_section", "PbPb": "yield", "v2": "ratio"}[kind]
+    return expect_units(load_table(path, **options), quantity, where)

@@ -312,31 +312,82 @@ def _hepdata_error(entry: dict, value: float, source: Path, row: int, column: st
     raise TableError(f"{source}: row {row}, error '{column}': neither symerror nor asymerror")
 
 
-def load_hepdata_yaml(path: str | Path, dependent: int = 0) -> MeasurementTable:
-    """Read a HEPData YAML table: the first independent variable is pT (bins with low/high),
-    ``dependent`` selects the dependent variable (column)."""
+def validate_hepdata(path: Path) -> None:
+    """Run the HEPData validator (hepdata-validator) on a YAML table; a :class:`TableError`
+    naming the file lists what it rejects."""
+    from hepdata_validator.data_file_validator import DataFileValidator
+
+    validator = DataFileValidator()
+    if not validator.validate(file_path=str(path)):
+        messages = [str(m.message).split(" (expected:")[0] for m in validator.get_messages().get(str(path), [])]
+        raise TableError(f"{path}: not a valid HEPData table (hepdata-validator): " + "; ".join(messages[:5]))
+
+
+def _column_label(variable: dict, index: int) -> str:
+    header = variable.get("header", {})
+    qualifiers = ", ".join(f"{q.get('name')}={q.get('value')}" for q in variable.get("qualifiers", []))
+    return f"[{index}] {header.get('name', '?')} ({header.get('units', 'no units')})" + (f" {{{qualifiers}}}" if qualifiers else "")
+
+
+def select_dependent(document: dict, path: Path, dependent: int | None, qualifiers: dict | None) -> dict:
+    """The dependent variable (column) of a HEPData table: by index ``dependent``, by
+    ``qualifiers`` ({name: value}, all must match exactly one column), or the only one; an
+    ambiguous or unmatched selection is an error listing the columns."""
+    variables = document["dependent_variables"]
+    columns = "; ".join(_column_label(v, i) for i, v in enumerate(variables))
+    if dependent is not None:
+        if not 0 <= dependent < len(variables):
+            raise TableError(f"{path}: dependent variable {dependent} does not exist (columns: {columns})")
+        return variables[dependent]
+    if qualifiers:
+        def matches(variable):
+            given = {str(q.get("name")): str(q.get("value")) for q in variable.get("qualifiers", [])}
+            return all(given.get(str(k)) == str(v) for k, v in qualifiers.items())
+
+        chosen = [v for v in variables if matches(v)]
+        if len(chosen) != 1:
+            raise TableError(f"{path}: qualifiers {qualifiers} match {len(chosen)} columns, need exactly 1 (columns: {columns})")
+        return chosen[0]
+    if len(variables) != 1:
+        raise TableError(f"{path}: {len(variables)} dependent variables; select one with 'dependent' or 'qualifiers' (columns: {columns})")
+    return variables[0]
+
+
+def load_hepdata_yaml(path: str | Path, dependent: int | None = None, qualifiers: dict | None = None) -> MeasurementTable:
+    """Read a HEPData YAML table (validated with hepdata-validator first): the first independent
+    variable is pT (bins with low/high), the dependent variable (column) is chosen by
+    :func:`select_dependent`."""
     path = Path(path)
     if not path.exists():
         raise TableError(f"{path}: table file does not exist")
     try:
         with open(path) as f:
             document = yaml.safe_load(f)
-        x_values = document["independent_variables"][0]["values"]
-        y_variable = document["dependent_variables"][dependent]
-    except (KeyError, IndexError, TypeError) as exc:
-        raise TableError(f"{path}: not a HEPData table (missing {exc})") from None
     except yaml.YAMLError as exc:
         raise TableError(f"{path}: not valid YAML ({exc})") from None
+    validate_hepdata(path)
+    try:
+        x_values = document["independent_variables"][0]["values"]
+        y_variable = select_dependent(document, path, dependent, qualifiers)
+    except (KeyError, IndexError, TypeError) as exc:
+        raise TableError(f"{path}: not a HEPData table (missing {exc})") from None
     y_values = y_variable["values"]
     if len(x_values) != len(y_values):
         raise TableError(f"{path}: {len(x_values)} pT bins but {len(y_values)} values")
     low, high, value = [], [], []
     components: dict[str, tuple[list, list]] = {}
+    # a table of points (pT 'value' only, as PHENIX publishes) is read as the CSV loader does:
+    # edges = the point; a table mixing points and bins is an error
+    points_only = all("low" not in x and "high" not in x and "value" in x for x in x_values)
     for row, (x, y) in enumerate(zip(x_values, y_values), start=1):
-        if "low" not in x or "high" not in x:
+        if points_only:
+            low.append(_number(x["value"], path, row, row, "pT value"))
+            high.append(low[-1])
+        elif "low" not in x or "high" not in x:
             raise TableError(f"{path}: row {row}: pT bin has no low/high edges ({x})")
-        low.append(_number(x["low"], path, row, row, "pT low"))
-        high.append(_number(x["high"], path, row, row, "pT high"))
+        else:
+            low.append(_number(x["low"], path, row, row, "pT low"))
+            high.append(_number(x["high"], path, row, row, "pT high"))
         value.append(_number(y.get("value"), path, row, row, "value"))
         seen = set()
         for index, entry in enumerate(y.get("errors", [])):
@@ -365,7 +416,7 @@ def load_hepdata_yaml(path: str | Path, dependent: int = 0) -> MeasurementTable:
         units=str(header.get("units", "")),
         metadata={"observable": [str(header.get("name", ""))], **qualifiers},
     )
-    _check_bins(table, list(range(1, len(table) + 1)))
+    _check_bins(table, list(range(1, len(table) + 1)), points_only)
     return table
 
 

@@ -5,11 +5,10 @@ import logging
 
 from hfe.core.rule_logging import log_to
 from hfe.core.systems import CollisionSystem
-from hfe.decomposition.inputs import FitInputs
+from hfe.decomposition.inputs import FitInputs, load_hfe_table
 from hfe.decomposition.output import decompose_system, write_decomposition
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.decomposition.system import load_responses
-from hfe.tables.published import load_table
 
 log_to(snakemake.log[0])
 config = snakemake.params.config
@@ -18,10 +17,19 @@ pp_summary = None
 if "pp_fit" in snakemake.input.keys():
     with open(snakemake.input.pp_fit) as f:
         pp_summary = json.load(f)
-pp_hfe = load_table(snakemake.input.pp_hfe) if "pp_hfe" in snakemake.input.keys() else None
+options = config["decomposition"]["hfe_table_options"]
+setup = CollisionSystem.from_config(config, system)
+
+
+def hfe_input(path, name, kind):
+    return load_hfe_table(path, kind, f"HFE table of {name} (decomposition.hfe_tables.{name})", **options.get(name, {}))
+
+
+pp_name = next((s for s, c in config["systems"].items() if c["kind"] == "pp"), None)
+pp_hfe = hfe_input(snakemake.input.pp_hfe, pp_name, "pp") if "pp_hfe" in snakemake.input.keys() else None
 electrons, dzero = load_responses(snakemake.input.responses)
 result = decompose_system(
-    CollisionSystem.from_config(config, system), DecompositionSettings.from_config(config), load_table(snakemake.input.hfe),
+    setup, DecompositionSettings.from_config(config), hfe_input(snakemake.input.hfe, system, setup.kind),
     electrons, dzero, FitInputs.load(config), pp_summary, pp_hfe,
 )
 write_decomposition(dict(snakemake.output.items()), system, result, snakemake.params.units)

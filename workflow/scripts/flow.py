@@ -5,12 +5,11 @@ import logging
 
 from hfe.core.rule_logging import log_to
 from hfe.core.systems import CollisionSystem
-from hfe.decomposition.inputs import FitInputs
+from hfe.decomposition.inputs import FitInputs, load_hfe_table
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.decomposition.system import load_responses
 from hfe.flow.analysis import flow_of_system, load_flow_responses, write_flow
 from hfe.flow.settings import FlowSettings
-from hfe.tables.published import load_table
 
 log_to(snakemake.log[0])
 system = snakemake.wildcards.system
@@ -20,7 +19,7 @@ with open(snakemake.input.decomposition) as f:
 config = snakemake.params.config
 result = flow_of_system(
     CollisionSystem.from_config(config, system), FlowSettings.from_config(config), DecompositionSettings.from_config(config),
-    load_table(snakemake.input.hfe_v2), decomposition, electrons, dzero, load_flow_responses(snakemake.input.responses),
+    load_hfe_table(snakemake.input.hfe_v2, "v2", f"HFE v2 of {system}"), decomposition, electrons, dzero, load_flow_responses(snakemake.input.responses),
     FitInputs.load(config),
 )
 write_flow(dict(snakemake.output.items()), system, result)
