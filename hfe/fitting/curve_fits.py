@@ -112,7 +112,10 @@ def fit_table(
     for name, (low, high) in (limits or {}).items():
         if name in names:
             minuit.limits[name] = (low, high)
-    minuit.migrad()
+    minuit.migrad(ncall=20000)
+    if not minuit.valid:  # one retry from a simplex step: flat directions (rational shapes) can stall MIGRAD
+        minuit.simplex(ncall=5000)
+        minuit.migrad(ncall=20000)
     diagnostics = f"{table.source}: fit of '{form}' (parameters {dict(zip(names, minuit.values))}, fmin {minuit.fmin})"
     if not minuit.valid:
         raise FitError(f"invalid minimum: {diagnostics}")

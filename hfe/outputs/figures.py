@@ -67,8 +67,9 @@ def dmeson_fit(config: dict, inputs: FigureInputs, system: str):
     """D0 (and non-prompt D0) data with the global-fit model and pulls."""
     points = inputs.fit_summary(system)["points"]
     fig, top, bottom = _two_panels("pull")
-    unit = r"d$\sigma$/d$p_{\mathrm{T}}$d$y$ ($\mu$b GeV$^{-1}c$)" if config["systems"][system]["kind"] == "pp" else (
-        r"$\langle T_{\mathrm{AA}}\rangle\,R_{\mathrm{AA}}\,$d$\sigma^{pp}$/d$p_{\mathrm{T}}$d$y$ (GeV$^{-1}c$)")
+    pp = config["systems"][system]["kind"] == "pp"
+    # Pb-Pb: the published R_AA, fitted as R_AA (joint fit with pp, T_AA cancels)
+    unit = r"d$\sigma$/d$p_{\mathrm{T}}$d$y$ ($\mu$b GeV$^{-1}c$)" if pp else r"$R_{\mathrm{AA}}$"
     for name, color, marker in (("D0", COLORS["charm"], "o"), ("nonprompt_D0", COLORS["beauty"], "s")):
         if name not in points:
             continue
@@ -78,7 +79,7 @@ def dmeson_fit(config: dict, inputs: FigureInputs, system: str):
         edges = np.append(p["pt_low"], p["pt_high"][-1])
         top.stairs(p["model"], edges, color=color, linewidth=1.5, label=f"{label.split(' (')[0]}: global fit", baseline=None)
         bottom.plot(0.5 * (np.asarray(p["pt_low"]) + p["pt_high"]), p["pull"], marker, color=color)
-    top.set_yscale("log")
+    top.set_yscale("log" if pp else "linear")
     top.set_ylabel(unit)
     top.legend(loc="upper right")
     _label(top, system)
@@ -140,7 +141,8 @@ def nuclear_modification(config: dict, inputs: FigureInputs, system: str):
     colors = iter(["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"])
     for spec in config["decomposition"]["comparisons"].get(system, []):
         table = load_comparison(spec)
-        draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color=next(colors), marker=next(markers), fill=False)
+        label = spec["name"] + (" (other $\\sqrt{s_{\\mathrm{NN}}}$/centrality: reference)" if spec.get("conditions") == "different" else "")
+        draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=label, color=next(colors), marker=next(markers), fill=False)
     ax.axhline(1, color="gray", linewidth=0.8, linestyle=":")
     ax.set_xlabel(PT_LABEL)
     ax.set_ylabel(r"$R_{\mathrm{AA}}$")

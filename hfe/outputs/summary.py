@@ -88,13 +88,17 @@ def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_
             amplitude = f"{g['amplitude']:.2f} ± {g['amplitude_error']:.2f}" if "amplitude" in g else "—"
             lines.append(f"| {system} | {ncq['pt_range'][0]:g}–{ncq['pt_range'][1]:g} GeV/c | {amplitude} | {g['significance_sigma']:.1f}σ | "
                          f"{b['chi2']:.1f}/{b['ndf']} | {b['p_value']:.3f} |")
-        lines += ["", "## Comparisons with published data", "", "| system | data | quantity | χ²/ndf | p-value |", "|---|---|---|---|---|"]
+        lines += ["", "## Comparisons with published data", "",
+                  "R_AA: χ² = dᵀ(V_ours + V_theirs)⁻¹d with both full covariances and the normalisations fully correlated; "
+                  "a *reference* row compares across energy or centrality: its χ² measures the difference, it is not a test of equality.", "",
+                  "| system | data | quantity | kind | χ²/ndf | p-value |", "|---|---|---|---|---|---|"]
         for system in pbpb:
             items = json.loads(results.fit_summary(system).read_text()).get("comparisons", [])
             items += json.loads(results.flow_summary(system).read_text()).get("comparisons", [])
             for c in items:
                 if c.get("ndf", 0) > 0:
-                    lines.append(f"| {system} | {c['name']} | {c['quantity']} | {c['chi2']:.1f}/{c['ndf']} | {c['p_value']:.3f} |")
+                    kind = "reference" if c.get("conditions") == "different" else "test"
+                    lines.append(f"| {system} | {c['name']} | {c['quantity']} | {kind} | {c['chi2']:.1f}/{c['ndf']} | {c['p_value']:.3f} |")
     text = "\n".join(lines) + "\n"
     write_text_atomically(path, text)
     return text
