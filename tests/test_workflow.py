@@ -209,13 +209,15 @@ def test_hepdata_summary_and_report(workdir, tmp_path):
 
     with tarfile.open(workdir / "results/hepdata/submission.tar.gz") as archive:
         names = archive.getnames()
-        assert "submission.yaml" in names and len(names) == 1 + 3 + 2 * 8  # pp: 3 observables, Pb-Pb: 8 each
-        table = yaml.safe_load(archive.extractfile([n for n in names if n.startswith("r_aa_(b")][0]))
+        assert "submission.yaml" in names and len(names) == 1 + 3 + 2 * 9  # pp: 3 observables, Pb-Pb: 9 each
+        table = yaml.safe_load(archive.extractfile([n for n in names if n.startswith("r_aa_(b -> e)_")][0]))
     labels = {e["label"] for e in table["dependent_variables"][0]["values"][0]["errors"]}
     assert {"stat", "sys,taa", "sys,spectrum_shape"} <= labels
     summary = (workdir / "results/summary.md").read_text()
-    for heading in ("Beauty fraction", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data"):
+    for heading in ("Beauty fraction", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data",
+                    "Closure against the generated truth"):
         assert heading in summary
+    assert "| reference |" in summary  # RHIC tables compared with LHC 0-10 % are labelled, not tests
     result = run_snakemake(workdir, "--report", str(tmp_path / "report.html"))
     assert result.returncode == 0, result.stderr[-2000:]
     html = (tmp_path / "report.html").read_text()

@@ -10,15 +10,15 @@ Model of one collision system:
   ``beauty_*``, folded to b -> e (including b -> c -> e) and, for the optional constraint, to
   non-prompt D0;
 * data: D0 points, HFE points (fitted with c -> e + b -> e averaged over each bin) and,
-  optionally, non-prompt D0 points. In Pb-Pb the D0 (non-prompt D0) points are the published
-  R_AA times <T_AA> times the pp D0 fit (pp non-prompt D0 model).
+  optionally, non-prompt D0 points. A Pb-Pb system is fitted jointly with pp: its flavours are
+  <T_AA of the inputs> x the pp model x an R_AA shape, and its D0 (non-prompt D0) points are
+  the published R_AA, compared with <Y_PbPb> / (<T_AA of the inputs> <sigma_pp>) (T_AA cancels).
 
-chi2 = sum over datasets and points of ((scale_d model - data) / sigma)^2 + sum_k (nu_k / s_k)^2,
-where sigma is the symmetrised statistical and bin-to-bin systematic uncertainty of the point
-(asymmetric errors: mean of up and down) and, for HFE points, the MC statistical uncertainty of
-the folded model; each dataset's correlated normalisation uncertainties (luminosity, BR, global,
-T_AA) are a nuisance nu with ``scale_d = prod (1 + nu)`` and a Gaussian penalty. The T_AA
-nuisance is shared by the D0 and non-prompt D0 points of a Pb-Pb system.
+chi2 = sum over datasets of r^T V^-1 r + sum_k (nu_k / s_k)^2 with r = prod(1 + nu) model - data
+(:mod:`hfe.stats.covariance`): V the dataset's covariance (stat diagonal, systematics with their
+pT correlation, the MC error of the folded model on the diagonal of HFE points); each dataset's
+correlated normalisation uncertainties (luminosity, BR, global) are a nuisance nu with a
+Gaussian penalty.
 """
 
 from __future__ import annotations
@@ -111,10 +111,21 @@ class FlavourModel:
     fixed: Mapping[str, float] = field(default_factory=dict)
     prefix: str = ""
     factor: float = 1.0
+    _folded: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not self.prefix:
             self.prefix = self.flavour if self.reference is None else f"raa_{self.flavour}"
+
+    def _memo(self, kind: str, parameters: Mapping, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """Folded spectra of the last parameter values seen, per kind: a fit varies one parameter
+        at a time, and a joint fit's pp models need no refolding while Pb-Pb parameters move."""
+        key = tuple(float(parameters[n]) for n in self.parameter_names)
+        entry = self._folded.get(kind)
+        if entry is None or entry[0] != key:
+            entry = (key, compute())
+            self._folded[kind] = entry
+        return entry[1]
 
     @property
     def own_parameter_names(self) -> list[str]:
@@ -145,17 +156,20 @@ class FlavourModel:
 
     def electrons(self, parameters) -> np.ndarray:
         """Electron dN/dpT deta on the responses' fine electron bins."""
-        return sum(fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.electron_responses.items())
+        return self._memo("electrons", parameters, lambda: sum(
+            fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.electron_responses.items()
+        ))
 
     def electrons_error(self, parameters) -> np.ndarray:
-        variance = sum(
+        return self._memo("electrons_error", parameters, lambda: np.sqrt(sum(
             fold_spectrum_error(r, self.species_spectrum(parameters, s)) ** 2 for s, r in self.electron_responses.items()
-        )
-        return np.sqrt(variance)
+        )))
 
     def dzero(self, parameters) -> np.ndarray:
         """Non-prompt D0 dN/dpTdy on the D0 responses' fine bins."""
-        return sum(fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.dzero_responses.items())
+        return self._memo("dzero", parameters, lambda: sum(
+            fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.dzero_responses.items()
+        ))
 
     @property
     def electron_edges(self) -> np.ndarray:
@@ -190,10 +204,10 @@ def spectrum_dataset(name: str, table: MeasurementTable, covariance, flavour: Fl
     return Dataset(name, table, lambda p: bin_average(flavour.curve(p), table.pt_low, table.pt_high), covariance, tuple(nuisances))
 
 
-def nonprompt_dataset(table: MeasurementTable, covariance, beauty: FlavourModel, nuisances=()) -> Dataset:
+def nonprompt_dataset(table: MeasurementTable, covariance, beauty: FlavourModel, nuisances=(), name: str = "nonprompt_D0") -> Dataset:
     edges = beauty.dzero_edges
     return Dataset(
-        "nonprompt_D0", table, lambda p: average_over_bins(edges, beauty.dzero(p), table.pt_low, table.pt_high), covariance,
+        name, table, lambda p: average_over_bins(edges, beauty.dzero(p), table.pt_low, table.pt_high), covariance,
         tuple(nuisances),
     )
 
@@ -270,6 +284,9 @@ def global_fit(
     max_chi2_ndf: float = 5.0,
 ) -> FitOutcome:
     """Minimise the global chi2; raise :class:`FitError` with diagnostics on failure."""
+    names_of_datasets = [d.name for d in datasets]
+    if len(set(names_of_datasets)) != len(names_of_datasets):
+        raise ValueError(f"dataset names must be unique (chi2 and points are reported by name): {names_of_datasets}")
     names = list(start) + [f"nu_{k}" for k in nuisance_sigma]
 
     def chi2(*values):

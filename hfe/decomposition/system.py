@@ -161,7 +161,9 @@ def pp_datasets(
     if use_nonprompt:
         nonprompt = restrict(inputs.nonprompt_pp, 0.0, beauty.dzero_edges[-1])
         sigma[f"{key}nonprompt_norm"] = normalisation_sigma(nonprompt)
-        datasets.append(nonprompt_dataset(nonprompt, table_covariance(nonprompt, correlation), beauty, (f"{key}nonprompt_norm",)))
+        datasets.append(
+            nonprompt_dataset(nonprompt, table_covariance(nonprompt, correlation), beauty, (f"{key}nonprompt_norm",), f"{label}nonprompt_D0")
+        )
     hfe = fitted_hfe(hfe, settings, charm.electron_edges, info, key)
     sigma[f"{key}hfe_norm"] = normalisation_sigma(hfe)
     hfe_set = hfe_dataset(hfe, table_covariance(hfe, correlation), charm, beauty, (f"{key}hfe_norm",))

@@ -6,7 +6,8 @@
   stat from the same average in every bootstrap replica (16th-84th percentiles), syst from the
   same average in every variation combined with the rule of :mod:`hfe.systematics.combination`;
 * the NCQ deviation of b -> e v2 (global-fit amplitude, bin-by-bin chi2) and the p-values of
-  every comparison with published data (fit.json, flow.json).
+  every comparison with published data (fit.json, flow.json);
+* the closure of every pseudo-data system against its generated truth (:mod:`hfe.outputs.closure`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hfe.bootstrap.bands import align
 from hfe.core.atomic_io import write_text_atomically
 from hfe.core.binning import bins_inside
 from hfe.core.catalogue import ResultsLayout
+from hfe.outputs.closure import closure_markdown
 from hfe.systematics.combination import combine
 from hfe.systematics.variations import selected_variations, sources
 from hfe.tables.published import load_table
@@ -99,6 +101,9 @@ def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_
                 if c.get("ndf", 0) > 0:
                     kind = "reference" if c.get("conditions") == "different" else "test"
                     lines.append(f"| {system} | {c['name']} | {c['quantity']} | {kind} | {c['chi2']:.1f}/{c['ndf']} | {c['p_value']:.3f} |")
+    measured = [s for s in config["systems"] if s not in config["decomposition"]["hfe_tables"]]
+    if measured:
+        lines += ["", *closure_markdown(results, measured)]
     text = "\n".join(lines) + "\n"
     write_text_atomically(path, text)
     return text

@@ -94,11 +94,12 @@ rule summary:
         systematics=systematics_outputs(),
         batches=bootstrap_batches(),
         fits=decomposition_outputs() + flow_outputs(),
+        truth=[str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in measured_systems() for f in ("ctoe", "btoe")],
     output:
         report("results/summary.md", caption="../report/summary.rst", category="Summary"),
     params:
         code=package_code("write_summary.py"),
-        config=config_params("systems.*.kind", "variations.*.source", "systematics.only"),
+        config=config_params("systems.*.kind", "variations.*.source", "systematics.only", "decomposition.hfe_tables"),
         results=results_root,
     log:
         "results/logs/summary.log",
