@@ -141,12 +141,12 @@ def nuclear_modification(config: dict, inputs: FigureInputs, system: str):
     colors = iter(["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"])
     for spec in config["decomposition"]["comparisons"].get(system, []):
         table = load_comparison(spec)
-        label = spec["name"] + (" (other $\\sqrt{s_{\\mathrm{NN}}}$/centrality: reference)" if spec.get("conditions") == "different" else "")
+        label = spec["name"] + (" [reference]" if spec.get("conditions") == "different" else "")
         draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=label, color=next(colors), marker=next(markers), fill=False)
     ax.axhline(1, color="gray", linewidth=0.8, linestyle=":")
     ax.set_xlabel(PT_LABEL)
     ax.set_ylabel(r"$R_{\mathrm{AA}}$")
-    ax.set_ylim(0, 2.2)
+    ax.set_ylim(0, 2.6)
     ax.set_xlim(0, None)
     ax.legend(loc="upper right", fontsize=8)
     _label(ax, system)
@@ -237,7 +237,7 @@ FIGURES = {
     "dmeson_fit": Figure("dmeson_fit", dmeson_fit, "Prompt and non-prompt D0 data used in the global fit of {system}, with the fitted model (steps) and pulls.", "all"),
     "hfe_components": Figure("hfe_components", hfe_components, "HFE spectrum of {system} with the c->e and b->e components of the global fit (bands: stat and syst in quadrature) and their sum; lower panel: data/fit.", "all"),
     "beauty_fraction": Figure("beauty_fraction", beauty_fraction, "Beauty fraction f_b of heavy-flavour decay electrons in every system; bars: statistical (bootstrap), boxes: systematic.", "none"),
-    "raa": Figure("raa", nuclear_modification, "R_AA of c->e and b->e electrons in {system} compared with ALICE, STAR and PHENIX; the grey box at unity is the T_AA normalisation uncertainty.", "PbPb"),
+    "raa": Figure("raa", nuclear_modification, "R_AA of c->e and b->e electrons in {system} compared with ALICE, STAR and PHENIX; the grey box at unity is the T_AA normalisation uncertainty. Entries marked [reference] are of another energy or centrality: shown for reference, not as a test of equality.", "PbPb"),
     "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit. Right: v2 of c->e and b->e electrons (global fit and bin by bin) in {system}, the NCQ expectation and the ALICE b->e v2.", "PbPb"),
     "closure": Figure("closure", closure, "Closure test in {system}: c->e and b->e extracted from the pseudo-data compared with their generated truth.", "all"),
     "systematics": Figure("systematics", systematic_breakdown, "Relative statistical (dashed) and systematic uncertainties per source of the key results in {system}.", "all"),
