@@ -13,3 +13,8 @@ def test_every_replicated_observable_has_a_title_and_a_hepdata_description():
     names = REPLICATED_SPECTRUM_OBSERVABLES + REPLICATED_RAA_OBSERVABLES + REPLICATED_V2_OBSERVABLES
     assert [n for n in names if n not in TITLES] == []
     assert [n for n in names if n not in DESCRIPTIONS] == []
+
+
+def test_hepdata_table_names_make_file_names():
+    """hepdata_lib names each table's file after its label: no path separators."""
+    assert [label for label, _, _ in DESCRIPTIONS.values() if "/" in label] == []

@@ -20,7 +20,7 @@ DESCRIPTIONS = {
     "beauty_fraction": ("f_b", "RATIO", "beauty fraction (b -> e)/(c -> e + b -> e)"),
     "raa_ctoe": ("R_AA (c -> e)", "RAA", "nuclear modification factor of c -> e electrons"),
     "raa_btoe": ("R_AA (b -> e)", "RAA", "nuclear modification factor of b -> e electrons"),
-    "raa_ratio": ("R_AA (b -> e) / R_AA (c -> e)", "RAA", "ratio of the nuclear modification factors of b -> e and c -> e electrons (T_AA cancels)"),
+    "raa_ratio": ("R_AA ratio (b -> e over c -> e)", "RAA", "ratio of the nuclear modification factors of b -> e and c -> e electrons (T_AA cancels)"),
     "ctoe_v2": ("v2 (c -> e)", "V2", "elliptic flow of c -> e electrons"),
     "btoe_v2_global_fit": ("v2 (b -> e)", "V2", "elliptic flow of b -> e electrons, global fit"),
     "btoe_v2_bin_by_bin": ("v2 (b -> e), bin by bin", "V2", "elliptic flow of b -> e electrons, bin-by-bin subtraction"),
