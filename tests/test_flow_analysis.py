@@ -42,7 +42,8 @@ def pp_fit(decay_library, library_outputs, tmp_path_factory):  # noqa: F811
     path = tmp_path_factory.mktemp("pp") / "pp.root"
     write_event_chunk(path, "pp", 0, config, build_system_setup("pp", config, truth, decay_library, factors))
     measured = results(accumulate([path], settings_from_config(config, "pp")))
-    return fit_from_config("pp", config, as_table(measured, "hfe_spectrum"), electrons, dzero)[0].summary()
+    pp_hfe = as_table(measured, "hfe_spectrum")
+    return fit_from_config("pp", config, pp_hfe, electrons, dzero)[0].summary(), pp_hfe
 
 
 @pytest.mark.parametrize("name", list(BEAUTY_V2))
@@ -63,8 +64,9 @@ def test_beauty_v2_closure(name, decay_library, library_outputs, pp_fit, tmp_pat
     path = tmp_path / "events.root"
     write_event_chunk(path, SYSTEM, 0, config, build_system_setup(SYSTEM, config, truth, decay_library, factors))
     measured = results(accumulate([path], settings_from_config(config, SYSTEM)))
-    fit, _, _, _ = fit_from_config(SYSTEM, config, as_table(measured, "hfe_spectrum"), electrons, dzero, pp_fit)
-    decomposition = {**fit.summary(), "pp_parameters": pp_fit["parameters"]}
+    pp_summary, pp_hfe = pp_fit  # the Pb-Pb fit is joint with the pp data
+    fit, _, _, _ = fit_from_config(SYSTEM, config, as_table(measured, "hfe_spectrum"), electrons, dzero, pp_summary, pp_hfe)
+    decomposition = fit.summary()
     flow = flow_of_system(
         CollisionSystem.from_config(config, SYSTEM), FlowSettings.from_config(config), DecompositionSettings.from_config(config),
         as_table(measured, "hfe_v2"), decomposition, electrons, dzero, flows, FitInputs.load(config),
