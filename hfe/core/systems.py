@@ -48,6 +48,10 @@ class CollisionSystem:
         return self.inputs_taa_per_mb / MICROBARN_PER_MILLIBARN
 
     @property
+    def inputs_taa_relative_error(self) -> float:
+        return self.inputs_taa_error_per_mb / self.inputs_taa_per_mb
+
+    @property
     def taa_relative_error(self) -> float:
         return self.taa_error_per_mb / self.taa_per_mb
 

@@ -180,7 +180,7 @@ class FlavourModel:
         return next(iter(self.dzero_responses.values())).daughter_edges
 
 
-def hfe_dataset(table: MeasurementTable, covariance, charm: FlavourModel, beauty: FlavourModel, nuisances=()) -> Dataset:
+def hfe_dataset(table: MeasurementTable, covariance, charm: FlavourModel, beauty: FlavourModel, nuisances=(), name: str = "HFE") -> Dataset:
     edges = charm.electron_edges
 
     def model(p):
@@ -196,7 +196,7 @@ def hfe_dataset(table: MeasurementTable, covariance, charm: FlavourModel, beauty
             result.append(np.sqrt(np.sum(fine2[inside] * widths[inside] ** 2)) / (high - low))
         return np.asarray(result)
 
-    return Dataset("HFE", table, model, covariance, tuple(nuisances), model_error)
+    return Dataset(name, table, model, covariance, tuple(nuisances), model_error)
 
 
 def spectrum_dataset(name: str, table: MeasurementTable, covariance, flavour: FlavourModel, nuisances=()) -> Dataset:
@@ -212,12 +212,13 @@ def nonprompt_dataset(table: MeasurementTable, covariance, beauty: FlavourModel,
     )
 
 
-def raa_dataset(name: str, table: MeasurementTable, covariance, pbpb: FlavourModel, nuisances=()) -> Dataset:
-    """Published R_AA points of D0 (``name`` 'D0_RAA') or non-prompt D0 ('nonprompt_D0_RAA'):
-    the model is <Y_PbPb> / (<T_AA> <sigma_pp>) per bin, with the <T_AA> the publication divided
-    by (``pbpb.factor``) — so that T_AA cancels: R = <sigma_pp x shape> / <sigma_pp>."""
+def raa_dataset(name: str, table: MeasurementTable, covariance, pbpb: FlavourModel, nuisances=(), nonprompt: bool = False) -> Dataset:
+    """Published R_AA points of prompt D0 (the flavour's spectrum) or, with ``nonprompt``, of
+    non-prompt D0 (the beauty spectrum folded to D0): the model is <Y_PbPb> / (<T_AA> <sigma_pp>)
+    per bin, with the <T_AA> the publication divided by (``pbpb.factor``) — so that T_AA
+    cancels: R = <sigma_pp x shape> / <sigma_pp>."""
     pp = pbpb.reference
-    if name.startswith("nonprompt"):
+    if nonprompt:
         edges = pbpb.dzero_edges
 
         def model(p):

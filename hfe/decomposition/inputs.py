@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hfe.core.systems import CollisionSystem
 from hfe.tables.published import MeasurementTable, Uncertainty, load_table
 from hfe.tables.units import expect_units
 
@@ -62,9 +63,8 @@ class FitInputs:
         flow = config.get("flow", {}).get("dmeson_v2", {})
 
         def raa_table(path, system, key):
-            setup = config["systems"][system]
-            taa = setup.get("inputs_taa_per_mb", setup["taa_per_mb"])
-            return without_taa(table(path, "ratio", f"decomposition.{key}.{system}"), taa["error"] / taa["value"])
+            taa_error = CollisionSystem.from_config(config, system).inputs_taa_relative_error
+            return without_taa(table(path, "ratio", f"decomposition.{key}.{system}"), taa_error)
 
         return cls(
             d0_pp=table(settings["d0_pp"], "cross_section", "decomposition.d0_pp") if has_pp else None,

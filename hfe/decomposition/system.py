@@ -166,8 +166,7 @@ def pp_datasets(
         )
     hfe = fitted_hfe(hfe, settings, charm.electron_edges, info, key)
     sigma[f"{key}hfe_norm"] = normalisation_sigma(hfe)
-    hfe_set = hfe_dataset(hfe, table_covariance(hfe, correlation), charm, beauty, (f"{key}hfe_norm",))
-    hfe_set.name = f"{label}HFE"
+    hfe_set = hfe_dataset(hfe, table_covariance(hfe, correlation), charm, beauty, (f"{key}hfe_norm",), f"{label}HFE")
     return [hfe_set, *datasets], sigma
 
 
@@ -233,7 +232,7 @@ def fit_system(
     (``decomposition.raa_shape``) fitted to the HFE yields and the published D0 and non-prompt
     D0 R_AA (compared as R_AA, in which T_AA cancels)."""
     info = {"system": system.name, "kind": system.kind, "shape": settings.shape,
-            "statistical_model": settings.systematic_correlation.describe() + "; normalisations as nuisance parameters"}
+            "statistical_model": "statistics diagonal, " + settings.systematic_correlation.describe() + ", normalisations as nuisance parameters"}
     correlation = settings.systematic_correlation
     if system.is_pp:
         charm, beauty = flavour_models(settings, electrons, dzero, root)
@@ -256,7 +255,9 @@ def fit_system(
         datasets.append(raa_dataset("D0", raa, table_covariance(raa, correlation), charm, ("d0_raa_norm",)))
         if np_raa is not None:
             nuisance_sigma["nonprompt_raa_norm"] = normalisation_sigma(np_raa)
-            datasets.append(raa_dataset("nonprompt_D0", np_raa, table_covariance(np_raa, correlation), beauty, ("nonprompt_raa_norm",)))
+            datasets.append(
+                raa_dataset("nonprompt_D0", np_raa, table_covariance(np_raa, correlation), beauty, ("nonprompt_raa_norm",), nonprompt=True)
+            )
         fitted = fitted_hfe(hfe, settings, charm.electron_edges, info)
         nuisance_sigma["hfe_norm"] = normalisation_sigma(fitted)
         datasets.insert(0, hfe_dataset(fitted, table_covariance(fitted, correlation), charm, beauty, ("hfe_norm",)))
@@ -340,5 +341,5 @@ def compatibility(ours: Mapping, table: MeasurementTable, correlation: Systemati
         "p_value": p_value,
         "confidence_level": 1.0 - p_value if ndf else float("nan"),
         "covariance": "ours: joint-fit covariance + T_AA normalisation; theirs: stat diagonal, "
-        + correlation.describe().split(", statistics")[0] + ", normalisations fully correlated",
+        + correlation.describe() + ", normalisations fully correlated",
     }

@@ -60,9 +60,10 @@ class SystematicCorrelation:
         return np.exp(-np.abs(log_pt[:, None] - log_pt[None, :]) / self.length)
 
     def describe(self) -> str:
+        """How the systematics are correlated, in words."""
         if self.model == "exponential":
-            return f"systematics correlated as exp(-|ln(pT_i/pT_j)|/{self.length:g}), statistics diagonal"
-        return f"systematics {self.model} between points, statistics diagonal"
+            return f"systematics correlated as exp(-|ln(pT_i/pT_j)|/{self.length:g})"
+        return f"systematics {self.model} between points"
 
 
 def table_covariance(table: MeasurementTable, correlation: SystematicCorrelation) -> np.ndarray:
