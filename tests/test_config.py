@@ -101,3 +101,46 @@ def test_inconsistent_config_fails_before_any_job(config, message):
     """Checks the schema cannot express, with the key named (issue: bad input gives a clear error)."""
     with pytest.raises(ConfigError, match=message):
         validate_config(config)
+
+
+def test_a_curve_in_a_config_file_replaces_the_default_curve_as_a_whole():
+    """Snakemake merges config files key by key; a curve must not keep the default's `fit`
+    (a constant beauty R_AA = 1 would silently be fitted to the non-prompt D0 table)."""
+    from hfe.core.config import merge_configs, read_yaml, with_whole_curves
+
+    default = read_yaml("config/config.yaml")
+    truth = read_yaml("config/closure/beauty_raa_one.yaml")
+    key_by_key = {**default, "truth": {**default["truth"], "beauty_raa": {
+        s: {**default["truth"]["beauty_raa"][s], **c} for s, c in truth["truth"]["beauty_raa"].items()}}}
+    assert "fit" in key_by_key["truth"]["beauty_raa"]["PbPb_0-10"]  # what a key-by-key merge leaves
+    for merged in (with_whole_curves(key_by_key, [truth]), merge_configs(default, truth)):
+        assert merged["truth"]["beauty_raa"]["PbPb_0-10"] == {"form": "constant", "parameters": {"value": 1.0}}
+        assert merged["truth"]["charm_raa"] == default["truth"]["charm_raa"]  # other curves untouched
+        validate_config(merged)
+
+
+@pytest.mark.parametrize("name", ["beauty_raa_one", "beauty_hard", "beauty_v2_zero"])
+def test_closure_truths_are_valid_and_fit_nothing_they_replace(name):
+    from hfe.core.config import merge_configs, read_yaml
+
+    truth = read_yaml(f"config/closure/{name}.yaml")["truth"]
+    merged = validate_config(merge_configs(read_yaml("config/config.yaml"), {"truth": truth}))
+    for quantity, curves in truth.items():
+        for curve in ([curves] if "form" in curves else curves.values()):
+            assert "fit" not in curve
+        assert merged["truth"][quantity] == {**read_yaml("config/config.yaml")["truth"][quantity], **curves} if "form" not in curves \
+            else merged["truth"][quantity] == curves
+
+
+def test_snakemake_takes_a_truth_files_curve_whole(tmp_path):
+    """`snakemake --configfile config/test.yaml config/closure/beauty_raa_one.yaml -n`: the truth
+    rule no longer reads the non-prompt D0 R_AA tables (the constant is not fitted to them)."""
+    from workflow_helpers import copy_workflow, run_snakemake
+
+    work = copy_workflow(tmp_path)
+    default = run_snakemake(work, "-n", targets=("results/truth/truth.json",))
+    closure = run_snakemake(work, "--configfile", "config/test.yaml", "config/closure/beauty_raa_one.yaml", "-n",
+                            targets=("results/truth/truth.json",))
+    assert default.returncode == 0 and closure.returncode == 0, closure.stderr[-2000:]
+    assert "nonprompt_RAA_0-10" in default.stdout
+    assert "nonprompt_RAA" not in closure.stdout and "D0_RAA_0-10" in closure.stdout

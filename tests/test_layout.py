@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "hfe"
 # upstream -> downstream, mirroring workflow/rules/
 STAGES = ["core", "tables", "stats", "decays", "fitting", "measurement", "pseudodata", "decomposition", "flow",
-          "bootstrap", "systematics", "outputs"]
+          "bootstrap", "coverage", "systematics", "outputs"]
 
 
 def imported_stages(path: Path) -> set[str]:

@@ -237,3 +237,39 @@ def test_quicklook_targets_do_not_wait_for_bootstrap_or_variations(workdir, tmp_
     assert result.returncode == 0, result.stderr[-3000:]
     for system in ("pp", "PbPb_0-10", "PbPb_30-50"):
         assert (workdir / f"results/quicklook/closure_{system}.png").stat().st_size > 20_000
+    import json
+
+    summary = json.loads((workdir / "results/closure/summary.json").read_text())
+    assert summary["truth"]["beauty_raa"]["PbPb_0-10"]["form"] == "exp_decay"  # the truth it closed on
+    assert set(summary["systems"]["pp"]) == {"ctoe_spectrum", "btoe_spectrum", "beauty_fraction"}
+    assert set(summary["systems"]["PbPb_0-10"]) == {"ctoe_spectrum", "btoe_spectrum", "beauty_fraction", "raa_ctoe", "raa_btoe", "ctoe_v2", "btoe_v2_global_fit"}
+    for observables in summary["systems"].values():
+        for entry in observables.values():
+            assert len(entry["pulls"]) > 3 and np.all(np.isfinite(entry["pulls"])) and np.isfinite(entry["mean"])
+
+
+def test_coverage_toys_run_in_batches_and_their_truth_is_the_event_truth(workdir):
+    """`snakemake coverage` on the finished run: 4 toys per system in batches of 2, every fit
+    valid, every observable summarised; the toys' true c -> e and b -> e (the truth folded through
+    the responses) agree with the truth tables of the pseudo-events within their MC errors."""
+    import json
+
+    from hfe.tables.published import load_table
+
+    result = run_snakemake(workdir, targets=("coverage",))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(list((workdir / "results/toys/PbPb_0-10").glob("batch_*.json"))) == 2
+    summary = json.loads((workdir / "results/toys/coverage.json").read_text())
+    for system, names in (("pp", 3), ("PbPb_0-10", 6), ("PbPb_30-50", 6)):
+        entry = summary["systems"][system]
+        assert entry["n_toys"] == 4 and entry["n_failed"] == 0 and entry["p_values"]["n"] == 4
+        assert len(entry["observables"]) == names and all(o["bins_used"] > 0 for o in entry["observables"].values())
+    expected = json.loads((workdir / "results/toys/expected.json").read_text())
+    for system in ("pp", "PbPb_0-10", "PbPb_30-50"):
+        for flavour in ("ctoe", "btoe"):
+            truth = load_table(workdir / f"results/measurement/{system}/truth_{flavour}_spectrum.csv")
+            ours = np.asarray(expected["observables"][system][f"{flavour}_spectrum"], dtype=float)
+            inside = (truth.pt_low >= 1.0) & (truth.pt_high <= 8.0) & (truth.symmetric_stat > 0)
+            pulls = (ours[: len(truth)] - truth.value)[inside] / truth.symmetric_stat[inside]
+            print(system, flavour, np.round(pulls, 2))
+            assert np.all(np.abs(pulls) < 4) and abs(np.mean(pulls)) < 3 / np.sqrt(inside.sum()) * 2, (system, flavour, pulls)

@@ -150,15 +150,39 @@ def check_systems(config: dict) -> None:
         raise ConfigError("config key 'systems': Pb-Pb systems need exactly one pp system (the R_AA reference)")
 
 
+def is_curve(value) -> bool:
+    """A curve of the config (``{form, parameters, fit, ...}``): one value, never merged key by key."""
+    return isinstance(value, dict) and "form" in value
+
+
 def merge_configs(base: dict, override: dict) -> dict:
-    """Recursive update of ``base`` by ``override``: how Snakemake combines ``--configfile``s."""
+    """Recursive update of ``base`` by ``override`` (how Snakemake combines ``--configfile``s),
+    except that a curve of ``override`` replaces the base's curve as a whole: a truth file saying
+    ``{form: constant, parameters: {value: 1.0}}`` must not inherit the default's ``fit``."""
     merged = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if isinstance(value, dict) and not is_curve(value) and isinstance(merged.get(key), dict):
             merged[key] = merge_configs(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def with_whole_curves(config: dict, overrides: list[dict]) -> dict:
+    """``config`` as Snakemake merged it (key by key) with every curve of the ``overrides`` (the
+    ``--configfile`` contents, in order) put back as a whole (:func:`merge_configs`)."""
+    out = copy.deepcopy(config)
+
+    def put(target: dict, override: dict) -> None:
+        for key, value in override.items():
+            if is_curve(value):
+                target[key] = copy.deepcopy(value)
+            elif isinstance(value, dict) and isinstance(target.get(key), dict):
+                put(target[key], value)
+
+    for override in overrides:
+        put(out, override)
+    return out
 
 
 def read_yaml(path: str | Path) -> dict:

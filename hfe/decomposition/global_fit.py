@@ -39,6 +39,7 @@ from hfe.fitting.shapes import FORMS, Curve
 from hfe.stats.covariance import whitened
 from hfe.tables.published import MeasurementTable
 
+NOT_FINITE_RESIDUAL = 1e4  # per point: chi2 of 1e8 per point where the model is not finite
 REFERENCE_MASS = {"charm": SPECIES["D0"].mass, "beauty": SPECIES["Bplus"].mass}
 
 
@@ -71,8 +72,15 @@ class Dataset:
         return self.covariance + np.diag((self.scale(parameters) * self.model_error(parameters)) ** 2)
 
     def residuals(self, parameters: Mapping) -> np.ndarray:
-        """Whitened residuals ``L^-1 (model - data)``: their squares sum to ``r^T V^-1 r``."""
-        return whitened(self.prediction(parameters) - self.table.value, self.total_covariance(parameters))
+        """Whitened residuals ``L^-1 (model - data)``: their squares sum to ``r^T V^-1 r``.
+        Where the model is not finite (a trial point whose spectrum folds to zero in a ratio) every
+        residual is ``NOT_FINITE_RESIDUAL``: a chi2 wall MIGRAD steps back from."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            difference = self.prediction(parameters) - self.table.value
+        covariance = self.total_covariance(parameters)
+        if not (np.all(np.isfinite(difference)) and np.all(np.isfinite(covariance))):
+            return np.full(len(difference), NOT_FINITE_RESIDUAL)
+        return whitened(difference, covariance)
 
     def points(self, parameters: Mapping) -> dict[str, list[float]]:
         """Data and fitted model per point (with the fitted normalisation nuisances), for

@@ -18,14 +18,16 @@ from hfe.core.catalogue import (
     measurement_tables,
     observables,
 )
-from hfe.core.config import config_slice, validate_config
+from hfe.core.config import config_slice, read_yaml, validate_config, with_whole_curves
 from hfe.core.errors import ConfigError
 from hfe.outputs.figures import QUICKLOOK_KINDS, caption, figure_names
 from hfe.core.species import species_by_name
 from hfe.systematics.variations import check_variations, selected_variations, variation_config
 
 try:
-    _validated = validate_config(config)
+    # a curve in a --configfile replaces the default's curve as a whole (Snakemake merges key by key)
+    _merged = with_whole_curves(config, [read_yaml(path) for path in workflow.overwrite_configfiles])
+    _validated = validate_config(_merged)
 except ConfigError as error:
     raise SystemExit(f"Configuration error: {error}")
 config.clear()
@@ -46,6 +48,8 @@ PP_SYSTEMS = [s for s in SYSTEMS if config["systems"][s]["kind"] == "pp"] or ["<
 PBPB_SYSTEMS = [s for s in SYSTEMS if config["systems"][s]["kind"] == "PbPb"] or ["<none>"]
 BOOTSTRAP = config["bootstrap"]
 BATCHES = list(range(math.ceil(BOOTSTRAP["replicas"] / BOOTSTRAP["batch_size"])))
+TOYS = config["toys"]
+TOY_BATCHES = list(range(math.ceil(TOYS["count"] / TOYS["batch_size"])))
 FIGURE_NAMES = figure_names(config)
 QUICKLOOK_NAMES = figure_names(config, QUICKLOOK_KINDS)
 
@@ -179,6 +183,16 @@ def batch_replicas(batch):
     """(first replica, number of replicas) of a batch; more replicas only add or fill batches."""
     first = int(batch) * BOOTSTRAP["batch_size"]
     return first, min(BOOTSTRAP["batch_size"], BOOTSTRAP["replicas"] - first)
+
+
+def toy_indices(batch):
+    """The toy indices of one batch (seeds depend on the index only)."""
+    first = int(batch) * TOYS["batch_size"]
+    return list(range(first, min(first + TOYS["batch_size"], TOYS["count"])))
+
+
+def toy_outputs():
+    return ["results/toys/coverage.json", "results/toys/coverage.md"]
 
 
 def measured_systems():

@@ -34,6 +34,30 @@ rule figure:
         "../scripts/draw_figure.py"
 
 
+rule closure_summary:
+    """Pulls against the generated truth per system, observable and bin (results/closure/)."""
+    input:
+        quicklook_inputs(),
+    output:
+        summary="results/closure/summary.json",
+        table="results/closure/summary.md",
+    params:
+        code=package_code("closure_summary.py"),
+        config=config_params("systems", "truth"),
+        systems=measured_systems(),
+        results=results_root,
+    log:
+        "results/logs/closure_summary.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=5,
+    script:
+        "../scripts/closure_summary.py"
+
+
 rule quicklook_figure:
     """One figure with the nominal fit uncertainties only: does not wait for the bootstrap or the variations."""
     input:

@@ -1,0 +1,135 @@
+"""Coverage of the fit-level toys: per system, observable and bin, the pulls of the toys.
+
+pull = (fitted - true) / quoted fit error (the ``stat`` column of the result tables: the global
+fit's covariance propagated). Per bin: mean pull, pull width (standard deviation), coverage =
+fraction of toys with |pull| < 1 (the quoted 68.3 % interval covers the truth). Per
+observable: the averages over bins with enough toys and the worst bin. The fit p-values of the
+valid toys are tested for uniformity (Kolmogorov-Smirnov); failed fits are counted.
+
+The statistical error of a coverage c from n toys is sqrt(c (1 - c) / n) (0.021 for n = 500),
+of a mean pull about 1/sqrt(n).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy import stats
+
+NOMINAL_COVERAGE = float(stats.norm.cdf(1.0) - stats.norm.cdf(-1.0))  # 0.6827
+MIN_TOYS_PER_BIN = 20
+
+
+def bin_pulls(toys: Sequence[Mapping], observable: str, truth: np.ndarray) -> np.ndarray:
+    """(n valid toys, n bins) pulls of one observable; NaN where a toy has no error."""
+    rows = []
+    for toy in toys:
+        if not toy["valid"] or observable not in toy["results"]:
+            continue
+        value = np.asarray(toy["results"][observable]["value"], dtype=float)
+        error = np.asarray(toy["results"][observable]["error"], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rows.append(np.where(error > 0, (value - truth) / error, np.nan))
+    return np.array(rows).reshape(len(rows), len(truth))
+
+
+def observable_coverage(pulls: np.ndarray, low, high, min_toys: int = MIN_TOYS_PER_BIN) -> dict:
+    """Per-bin mean pull, width, coverage and their averages over the bins with at least
+    ``min_toys`` finite pulls, with the worst bin (largest |coverage - 0.683|)."""
+    finite = np.isfinite(pulls)
+    n = finite.sum(axis=0)
+    masked = np.where(finite, pulls, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = masked.sum(axis=0) / n
+        width = np.sqrt(np.where(finite, (pulls - mean) ** 2, 0.0).sum(axis=0) / np.maximum(n - 1, 1))
+        coverage = np.where(finite, np.abs(pulls) < 1.0, False).sum(axis=0) / n
+    used = n >= min_toys
+    per_bin = {
+        "pt_low": list(map(float, low)), "pt_high": list(map(float, high)), "n_toys": n.tolist(),
+        "mean_pull": mean.tolist(), "pull_width": width.tolist(), "coverage": coverage.tolist(),
+    }
+    if not used.any():
+        return {"bins": per_bin, "bins_used": 0}
+    worst = int(np.flatnonzero(used)[np.argmax(np.abs(coverage[used] - NOMINAL_COVERAGE))])
+    return {
+        "bins": per_bin,
+        "bins_used": int(used.sum()),
+        "mean_pull": float(np.mean(mean[used])),
+        "max_abs_mean_pull": float(np.max(np.abs(mean[used]))),
+        "pull_width": float(np.mean(width[used])),
+        "coverage": float(np.mean(coverage[used])),
+        "worst_bin": {"pt_low": float(low[worst]), "pt_high": float(high[worst]), "coverage": float(coverage[worst]),
+                      "mean_pull": float(mean[worst]), "n_toys": int(n[worst])},
+    }
+
+
+def system_coverage(toys: Sequence[Mapping], truth: Mapping[str, np.ndarray], low, high, pt_range=None) -> dict:
+    """Coverage of every observable of one system, restricted to the bins inside ``pt_range``
+    (GeV/c) if given, and the uniformity of its fit p-values."""
+    low, high = np.asarray(low, float), np.asarray(high, float)
+    inside = np.ones(len(low), bool) if pt_range is None else (low >= pt_range[0] - 1e-9) & (high <= pt_range[1] + 1e-9)
+    min_toys = min(MIN_TOYS_PER_BIN, len(toys))  # a short test run still summarises its bins
+    observables = {
+        name: observable_coverage(bin_pulls(toys, name, np.asarray(values, float))[:, inside], low[inside], high[inside], min_toys)
+        for name, values in truth.items()
+    }
+    p_values = np.array([t["p_value"] for t in toys if t["valid"]], dtype=float)
+    ks = stats.kstest(p_values, "uniform") if len(p_values) > 1 else None
+    return {
+        "n_toys": len(toys),
+        "n_failed": sum(not t["valid"] for t in toys),
+        "p_values": {
+            "n": int(len(p_values)),
+            "mean": float(np.mean(p_values)) if len(p_values) else float("nan"),
+            "ks_statistic": float(ks.statistic) if ks else float("nan"),
+            "ks_p_value": float(ks.pvalue) if ks else float("nan"),
+            "test": "Kolmogorov-Smirnov of the fit p-values (chi2 of the fit's covariance) against uniform on [0, 1]",
+        },
+        "observables": observables,
+    }
+
+
+def coverage_markdown(summary: Mapping) -> list[str]:
+    """Markdown table: per system and observable, coverage, mean pull, width, worst bin."""
+    lines = [
+        "| system | observable | bins | coverage | mean pull | pull width | worst bin (GeV/c): coverage, mean pull |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for system, entry in summary["systems"].items():
+        for name, obs in entry["observables"].items():
+            if not obs.get("bins_used"):
+                continue
+            worst = obs["worst_bin"]
+            lines.append(
+                f"| {system} | {name} | {obs['bins_used']} | {obs['coverage']:.3f} | {obs['mean_pull']:+.3f} | {obs['pull_width']:.3f} | "
+                f"{worst['pt_low']:g}–{worst['pt_high']:g}: {worst['coverage']:.3f}, {worst['mean_pull']:+.3f} |"
+            )
+    lines += ["", "| system | toys | failed | mean p | KS p-value (p-values uniform) |", "|---|---|---|---|---|"]
+    for system, entry in summary["systems"].items():
+        p = entry["p_values"]
+        lines.append(f"| {system} | {entry['n_toys']} | {entry['n_failed']} | {p['mean']:.3f} | {p['ks_p_value']:.3g} |")
+    return lines
+
+
+def coverage_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, count: int) -> dict:
+    """The coverage of every system from the toy batches (any batching: toys are taken in
+    index order, and every index 0..count-1 must be there exactly once per system)."""
+    by_system: dict[str, list] = {}
+    for batch in batches:
+        by_system.setdefault(batch["system"], []).extend(batch["toys"])
+    systems = {}
+    for system, toys in by_system.items():
+        toys = sorted(toys, key=lambda t: t["toy"])
+        indices = [t["toy"] for t in toys]
+        if indices != list(range(count)):
+            raise ValueError(f"{system}: toy batches hold toys {indices[:5]}..., expected each of 0..{count - 1} once")
+        observables = expected["observables"][system]
+        truth = {name: np.asarray(v, dtype=float) for name, v in observables.items() if name not in ("pt_low", "pt_high")}
+        systems[system] = system_coverage(toys, truth, observables["pt_low"], observables["pt_high"], pt_range)
+    return {
+        "description": "coverage of the fit-level toys (hfe/coverage/summary.py): pull = (fit - truth) / quoted fit error",
+        "pt_range": list(pt_range),
+        "nominal_coverage": NOMINAL_COVERAGE,
+        "systems": systems,
+    }

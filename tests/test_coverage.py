@@ -1,0 +1,110 @@
+"""Fit-level toys (hfe/coverage): toy tables drawn from the fit's likelihood, reproducible per
+toy whatever the batching, and the coverage summary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hfe.coverage.summary import NOMINAL_COVERAGE, coverage_summary, observable_coverage
+from hfe.coverage.toys import draw_toy_table
+from hfe.decomposition.system import normalisation_sigma
+from hfe.stats.covariance import SystematicCorrelation, table_covariance
+from hfe.tables.published import MeasurementTable, Uncertainty
+
+CORRELATION = SystematicCorrelation("exponential", 1.0)
+
+
+def published_like_table() -> MeasurementTable:
+    """Eight bins with stat, a pT-correlated systematic and a 5 % normalisation."""
+    low = np.array([1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0])
+    high = np.append(low[1:], 12.0)
+    value = 100.0 * low**-3
+    stat, syst, norm = 0.08 * value, 0.10 * value, 0.05 * value
+    uncertainties = {"stat": Uncertainty(stat, stat, "stat"), "syst": Uncertainty(syst, syst, "syst"), "norm": Uncertainty(norm, norm, "norm")}
+    return MeasurementTable("synthetic.csv", low, high, 0.5 * (low + high), value, uncertainties, "", {})
+
+
+def test_toy_tables_are_centred_on_the_expectation_with_the_fits_covariance():
+    """Mean of 200 toys within 3 sigma of the expectation per bin (sigma = the bin's spread /
+    sqrt(200)); the sample covariance of 2000 toys is the fit's (table covariance plus the
+    normalisation as a fully correlated term) to within its statistical precision."""
+    table = published_like_table()
+    expected = 0.9 * table.value  # a truth away from the published points
+    draws = np.array([draw_toy_table(table, expected, CORRELATION, 11, "d0_pp", toy).value for toy in range(2000)])
+    first = draws[:200]
+    spread = np.sqrt(np.diag(table_covariance(table, CORRELATION)) + (normalisation_sigma(table) * expected) ** 2)
+    assert np.all(np.abs(first.mean(axis=0) - expected) < 3 * spread / np.sqrt(200))
+    model = table_covariance(table, CORRELATION) + np.outer(expected, expected) * normalisation_sigma(table) ** 2
+    sample = np.cov(draws, rowvar=False)
+    scale = np.sqrt(np.outer(np.diag(model), np.diag(model)))
+    # a sample covariance element of n draws has a standard error <= sqrt(2/n) in units of scale
+    assert np.all(np.abs(sample - model) / scale < 5 * np.sqrt(2 / 2000))
+
+
+def test_a_toy_is_the_same_whatever_the_order_and_differs_between_toys_and_tables():
+    table = published_like_table()
+    forward = [draw_toy_table(table, table.value, CORRELATION, 3, "hfe_pp", toy).value for toy in range(6)]
+    backward = [draw_toy_table(table, table.value, CORRELATION, 3, "hfe_pp", toy).value for toy in reversed(range(6))][::-1]
+    np.testing.assert_array_equal(np.array(forward), np.array(backward))
+    assert not np.allclose(forward[0], forward[1])
+    other_table = draw_toy_table(table, table.value, CORRELATION, 3, "d0_pp", 0).value
+    assert not np.allclose(forward[0], other_table)
+    other_seed = draw_toy_table(table, table.value, CORRELATION, 4, "hfe_pp", 0).value
+    assert not np.allclose(forward[0], other_seed)
+
+
+def _records(n_toys: int, bias: float = 0.0, width: float = 1.0, seed: int = 5) -> list[dict]:
+    """Toy records of a 3-bin observable with truth 1: value = 1 + error (bias + width z)."""
+    rng = np.random.default_rng(seed)
+    error = np.array([0.1, 0.2, 0.3])
+    return [
+        {"toy": k, "valid": True, "chi2": 1.0, "ndf": 1, "p_value": float(rng.uniform()),
+         "results": {"ctoe_spectrum": {"value": (1.0 + error * (bias + width * rng.standard_normal(3))).tolist(), "error": error.tolist()}}}
+        for k in range(n_toys)
+    ]
+
+
+EXPECTED = {"observables": {"pp": {"pt_low": [1.0, 2.0, 3.0], "pt_high": [2.0, 3.0, 4.0], "ctoe_spectrum": [1.0, 1.0, 1.0]}}}
+
+
+def test_coverage_of_correct_errors_is_nominal_and_a_bias_or_small_errors_are_seen():
+    """4000 Gaussian toys: coverage 0.683 within 3 sqrt(c(1-c)/n) = 0.022, mean pull within
+    3/sqrt(n); a pull bias of 0.5 and errors half too small are both detected."""
+    n = 4000
+    good = coverage_summary(EXPECTED, [{"system": "pp", "toys": _records(n)}], (1.0, 4.0), n)["systems"]["pp"]
+    entry = good["observables"]["ctoe_spectrum"]
+    assert abs(entry["coverage"] - NOMINAL_COVERAGE) < 3 * np.sqrt(NOMINAL_COVERAGE * (1 - NOMINAL_COVERAGE) / n)
+    assert abs(entry["mean_pull"]) < 3 / np.sqrt(n) and abs(entry["pull_width"] - 1) < 0.05
+    assert good["p_values"]["ks_p_value"] > 0.001 and good["n_failed"] == 0
+    biased = coverage_summary(EXPECTED, [{"system": "pp", "toys": _records(n, bias=0.5)}], (1.0, 4.0), n)["systems"]["pp"]
+    assert biased["observables"]["ctoe_spectrum"]["mean_pull"] == pytest.approx(0.5, abs=0.05)
+    small = coverage_summary(EXPECTED, [{"system": "pp", "toys": _records(n, width=2.0)}], (1.0, 4.0), n)["systems"]["pp"]
+    assert small["observables"]["ctoe_spectrum"]["coverage"] < 0.45  # P(|z| < 0.5) = 0.38
+
+
+def test_the_summary_does_not_depend_on_the_batching_and_needs_every_toy_once():
+    toys = _records(40)
+    one = coverage_summary(EXPECTED, [{"system": "pp", "toys": toys}], (1.0, 4.0), 40)
+    batches = [{"system": "pp", "toys": toys[i : i + 7]} for i in range(0, 40, 7)][::-1]
+    assert coverage_summary(EXPECTED, batches, (1.0, 4.0), 40) == one
+    with pytest.raises(ValueError, match="pp: toy batches hold toys"):
+        coverage_summary(EXPECTED, [{"system": "pp", "toys": toys[:39]}], (1.0, 4.0), 40)
+    with pytest.raises(ValueError, match="pp: toy batches hold toys"):
+        coverage_summary(EXPECTED, [{"system": "pp", "toys": toys + toys[:1]}], (1.0, 4.0), 40)
+
+
+def test_failed_toys_are_counted_and_left_out_of_the_pulls():
+    toys = _records(30)
+    toys[3] = {"toy": 3, "valid": False, "error": "global fit failed: invalid minimum"}
+    summary = coverage_summary(EXPECTED, [{"system": "pp", "toys": toys}], (1.0, 4.0), 30)["systems"]["pp"]
+    assert summary["n_failed"] == 1 and summary["p_values"]["n"] == 29
+    assert summary["observables"]["ctoe_spectrum"]["bins"]["n_toys"] == [29, 29, 29]
+
+
+def test_bins_with_too_few_toys_are_not_averaged():
+    pulls = np.full((30, 2), np.nan)
+    pulls[:, 0] = np.random.default_rng(1).standard_normal(30)
+    pulls[:5, 1] = 0.1
+    result = observable_coverage(pulls, [1.0, 2.0], [2.0, 3.0], min_toys=20)
+    assert result["bins_used"] == 1 and result["worst_bin"]["pt_low"] == 1.0

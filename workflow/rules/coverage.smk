@@ -1,0 +1,79 @@
+# Fit-level toy experiments and the coverage of the quoted uncertainties (`snakemake coverage`).
+# Toys are drawn around the truth's expectation of every fitted table (hfe/coverage/), refitted
+# in batches ({toy_batch} wildcard: cluster-friendly, each batch resumable on its own, every toy
+# seeded by its index), and summarised per system, observable and bin.
+
+rule toy_expectation:
+    """Expected values of every fitted table and true results under the truth, through the
+    fit's responses."""
+    input:
+        truth="results/truth/truth.json",
+        responses=all_responses(),
+        tables=fit_tables(SYSTEMS),
+        hfe=[hfe_table(s) for s in SYSTEMS],
+    output:
+        "results/toys/expected.json",
+    params:
+        code=package_code("toy_expectation.py"),
+        config=config_params("decomposition", "systems"),
+    log:
+        "results/logs/toys/expectation.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(fit_resource("mem_mb")),
+        runtime=fit_resource("runtime"),
+    script:
+        "../scripts/toy_expectation.py"
+
+
+rule toy_batch:
+    """One batch of toys of one system: draw, fit, record results, errors and the fit's p-value."""
+    input:
+        expected="results/toys/expected.json",
+        responses=all_responses(),
+        tables=fit_tables(SYSTEMS),
+        hfe=[hfe_table(s) for s in SYSTEMS],
+        pp_fit=str(RESULTS.fit_summary(PP_SYSTEMS[0], NOMINAL)),
+    output:
+        "results/toys/{system}/batch_{toy_batch}.json",
+    wildcard_constraints:
+        toy_batch=r"\d+",
+    params:
+        code=package_code("toy_batch.py"),
+        config=config_params("seed", "decomposition", "systems"),
+        toys=lambda wc: toy_indices(wc.toy_batch),
+    log:
+        "results/logs/toys/{system}_{toy_batch}.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(fit_resource("mem_mb")),
+        runtime=fit_resource("runtime", n_fits=TOYS["batch_size"] * 2),
+    script:
+        "../scripts/toy_batch.py"
+
+
+rule coverage_summary:
+    """Mean pull, pull width and coverage per system, observable and bin; p-value uniformity."""
+    input:
+        expected="results/toys/expected.json",
+        batches=expand("results/toys/{system}/batch_{toy_batch}.json", system=SYSTEMS, toy_batch=TOY_BATCHES),
+    output:
+        summary="results/toys/coverage.json",
+        table="results/toys/coverage.md",
+    params:
+        code=package_code("coverage_summary.py"),
+        config=config_params("toys.pt_range", "toys.count"),
+    log:
+        "results/logs/toys/coverage.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=5,
+    script:
+        "../scripts/coverage_summary.py"
