@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from hfe.coverage.summary import NOMINAL_COVERAGE, coverage_summary, observable_coverage
-from hfe.coverage.toys import draw_toy_table
-from hfe.decomposition.system import normalisation_sigma
+from hfe.stats.toy_tables import draw_toy_table
+from hfe.stats.covariance import normalisation_sigma
 from hfe.stats.covariance import SystematicCorrelation, table_covariance
 from hfe.tables.published import MeasurementTable, Uncertainty
 
@@ -108,3 +108,27 @@ def test_bins_with_too_few_toys_are_not_averaged():
     pulls[:5, 1] = 0.1
     result = observable_coverage(pulls, [1.0, 2.0], [2.0, 3.0], min_toys=20)
     assert result["bins_used"] == 1 and result["worst_bin"]["pt_low"] == 1.0
+
+
+def test_pseudo_inputs_take_the_truths_expectation_with_the_published_errors():
+    """decomposition.input_tables: a pseudo table keeps the published bins and errors and takes
+    the expected values (Asimov); without expected tables it is an error naming the key."""
+    from hfe.core.config import load_config
+    from hfe.core.errors import ConfigError
+    from hfe.decomposition.inputs import FitInputs
+
+    config = load_config("config/config.yaml")
+    published = FitInputs.load(config)
+    config["decomposition"]["input_tables"]["nonprompt_raa"] = "pseudo"
+    with pytest.raises(ConfigError, match="input_tables.*nonprompt_raa"):
+        FitInputs.load(config)
+    expected = {label: 0.5 * t.value for label, t in published.labelled().items()}
+    pseudo = FitInputs.load(config, expected=expected)
+    for system, table in pseudo.nonprompt_raa.items():
+        original = published.nonprompt_raa[system]
+        np.testing.assert_array_equal(table.pt_low, original.pt_low)
+        np.testing.assert_array_equal(table.value, 0.5 * original.value)
+        assert table.uncertainties.keys() == original.uncertainties.keys()
+        for name, u in table.uncertainties.items():
+            np.testing.assert_array_equal(u.up, original.uncertainties[name].up)
+    np.testing.assert_array_equal(pseudo.d0_pp.value, published.d0_pp.value)  # published stays published

@@ -36,6 +36,8 @@ EDITS = [
     }),
     ("decomposition.hfe_fit_range", [1.0, 10.0], FITS),
     ("decomposition.max_chi2_ndf", 6.0, FITS),
+    # closure mode for one input: the truth's expectation is computed and every fit reruns on it
+    ("decomposition.input_tables.d0_pp", "pseudo", FITS | {"toy_expectation"}),
     ("flow.ncq_range", [3.0, 6.0], {"flow_pbpb"} | DOWNSTREAM_OF_FITS),
     ("bootstrap.max_failed_fraction", 0.2, {"bootstrap_merge", "combine_systematics", "figure", "hepdata", "summary", "all"}),
     ("systematics.method_min_beauty_fraction", 0.4, {"combine_systematics", "figure", "hepdata", "summary", "all"}),
@@ -44,8 +46,9 @@ EDITS = [
         "decompose_pbpb": 1, "flow_pbpb": 1, "combine_systematics": 1, "figure": None, "hepdata": 1, "summary": 1, "all": 1,
     }),
     ("figures.png_dpi", 150, {"figure", "all"}),
-    # keys that no rule reads: nothing to do
+    # keys that no rule of the default target reads: nothing to do
     ("variations.shape_power_law.description", "another description", set()),
+    ("toys.pt_range", [1.0, 6.0], set()),
 ]
 
 
@@ -80,7 +83,7 @@ def all_jobs(finished):
 def test_every_stage_is_covered():
     stages = {key.split(".")[0] for key, _, _ in EDITS}
     expected = {"decay_library", "response", "truth", "pseudo_data", "measurement", "systems", "decomposition", "flow",
-                "bootstrap", "systematics", "variations", "figures"}
+                "bootstrap", "systematics", "variations", "figures", "toys"}
     assert stages == expected and len(EDITS) >= 12
 
 

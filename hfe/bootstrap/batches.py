@@ -56,9 +56,11 @@ def _system_of(path: str, systems: list[str]) -> str:
     return matches[0]
 
 
-def fit_replicas(output, config, results: ResultsLayout, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses) -> None:
+def fit_replicas(output, config, results: ResultsLayout, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses,
+                 expected=None) -> None:
     """Run the chain on replicas ``first .. first + count - 1``; store results aligned to the
-    nominal bins (nominal tables under ``results``)."""
+    nominal bins (nominal tables under ``results``); ``expected``: the truth's expected tables
+    where inputs are pseudo-data (:func:`hfe.decomposition.inputs.pseudo_data_tables`)."""
     measured = {}
     for system, path in zip(measured_systems, measured_files):
         with np.load(path) as f:
@@ -66,7 +68,7 @@ def fit_replicas(output, config, results: ResultsLayout, first, count, measured_
     hfe_tables = {s: {"hfe_spectrum": load_table(p)} for s, p in zip(systems, hfe_files)}
     for path in hfe_v2_files:
         hfe_tables[_system_of(path, systems)]["hfe_v2"] = load_table(path)
-    inputs = FitInputs.load(config)
+    inputs = FitInputs.load(config, expected=expected)
     chain = ChainSettings.from_config(config)
     nominal_responses = {Path(path).name: ResponseMatrix.load(path) for path in responses}
     names = observables(config)

@@ -56,15 +56,7 @@ class ChainSettings:
 def replica_inputs(inputs: FitInputs, seed: int, replica: int, correlation: SystematicCorrelation = SystematicCorrelation()) -> FitInputs:
     """The published fit inputs of one replica: every table drawn within its uncertainties, its
     systematics with ``correlation`` (the fits' statistical model)."""
-    drawn = {label: draw_table(table, seed, label, replica, correlation) for label, table in inputs.labelled().items()}
-    return replace(
-        inputs,
-        d0_pp=drawn.get("d0_pp"),
-        nonprompt_pp=drawn.get("nonprompt_pp"),
-        d0_raa={s: drawn[f"d0_raa_{s}"] for s in inputs.d0_raa},
-        nonprompt_raa={s: drawn[f"nonprompt_raa_{s}"] for s in inputs.nonprompt_raa},
-        dmeson_v2={s: drawn[f"dmeson_v2_{s}"] for s in inputs.dmeson_v2},
-    )
+    return inputs.with_tables({label: draw_table(table, seed, label, replica, correlation) for label, table in inputs.labelled().items()})
 
 
 def replica_hfe_table(

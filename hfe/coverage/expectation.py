@@ -24,7 +24,7 @@ import numpy as np
 
 from hfe.core.binning import average_over_bins
 from hfe.core.species import MICROBARN_PER_MILLIBARN, SPECIES
-from hfe.decays.folding import fold_spectrum
+from hfe.decays.folding import fold_spectrum, fold_spectrum_error
 from hfe.decays.response import ResponseMatrix
 from hfe.fitting.curve_fits import bin_average
 from hfe.pseudodata.truth import TruthModel
@@ -71,6 +71,18 @@ class TruthExpectation:
     def electrons_in(self, system: str, flavour: str, low, high) -> np.ndarray:
         edges = next(iter(self.electrons.values())).daughter_edges
         return _averages(edges, self.electrons_fine(system, flavour), low, high)
+
+    def electrons_error_in(self, system: str, flavour: str, low, high) -> np.ndarray:
+        """MC statistical error of :meth:`electrons_in` (independent response cells; the fine
+        bins of a wide bin added in quadrature). Toys reuse the responses, so their pulls do not
+        need it; a comparison with another MC truth does."""
+        edges = next(iter(self.electrons.values())).daughter_edges
+        fine2 = sum(fold_spectrum_error(r, self.hadron(system, s)) ** 2 for s, r in self.electrons.items() if SPECIES[s].flavour == flavour)
+        variance = fine2 * np.diff(edges) ** 2
+        return np.array([
+            np.sqrt(np.sum(variance[(edges[:-1] >= a - 1e-9) & (edges[1:] <= b + 1e-9)])) / (b - a)
+            for a, b in zip(np.asarray(low, float), np.asarray(high, float))
+        ])
 
     def _nonprompt(self, system: str, low, high) -> np.ndarray:
         edges = next(iter(self.dzero.values())).daughter_edges
@@ -131,10 +143,6 @@ def expectation_record(tables: Mapping[str, np.ndarray], sources: Mapping[str, M
             for system, entry in observables.items()
         },
     }
-
-
-def read_expected_tables(record: Mapping) -> dict[str, np.ndarray]:
-    return {label: np.asarray(entry["value"], dtype=float) for label, entry in record["tables"].items()}
 
 
 def read_true_observables(record: Mapping, system: str) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:

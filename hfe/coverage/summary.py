@@ -76,9 +76,11 @@ def system_coverage(toys: Sequence[Mapping], truth: Mapping[str, np.ndarray], lo
     }
     p_values = np.array([t["p_value"] for t in toys if t["valid"]], dtype=float)
     ks = stats.kstest(p_values, "uniform") if len(p_values) > 1 else None
+    statuses = [t.get("covariance_status", "not recorded") for t in toys if t["valid"]]
     return {
         "n_toys": len(toys),
         "n_failed": sum(not t["valid"] for t in toys),
+        "covariance_status": {status: statuses.count(status) for status in sorted(set(statuses))},
         "p_values": {
             "n": int(len(p_values)),
             "mean": float(np.mean(p_values)) if len(p_values) else float("nan"),
@@ -105,10 +107,11 @@ def coverage_markdown(summary: Mapping) -> list[str]:
                 f"| {system} | {name} | {obs['bins_used']} | {obs['coverage']:.3f} | {obs['mean_pull']:+.3f} | {obs['pull_width']:.3f} | "
                 f"{worst['pt_low']:g}–{worst['pt_high']:g}: {worst['coverage']:.3f}, {worst['mean_pull']:+.3f} |"
             )
-    lines += ["", "| system | toys | failed | mean p | KS p-value (p-values uniform) |", "|---|---|---|---|---|"]
+    lines += ["", "| system | toys | failed | fit covariance (MIGRAD/HESSE) | mean p | KS p-value (p-values uniform) |", "|---|---|---|---|---|---|"]
     for system, entry in summary["systems"].items():
         p = entry["p_values"]
-        lines.append(f"| {system} | {entry['n_toys']} | {entry['n_failed']} | {p['mean']:.3f} | {p['ks_p_value']:.3g} |")
+        statuses = ", ".join(f"{k}: {v}" for k, v in entry.get("covariance_status", {}).items())
+        lines.append(f"| {system} | {entry['n_toys']} | {entry['n_failed']} | {statuses} | {p['mean']:.3f} | {p['ks_p_value']:.3g} |")
     return lines
 
 
@@ -119,8 +122,8 @@ def coverage_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, co
     for batch in batches:
         by_system.setdefault(batch["system"], []).extend(batch["toys"])
     systems = {}
-    for system, toys in by_system.items():
-        toys = sorted(toys, key=lambda t: t["toy"])
+    for system in [s for s in expected["observables"] if s in by_system]:  # the config's order
+        toys = sorted(by_system[system], key=lambda t: t["toy"])
         indices = [t["toy"] for t in toys]
         if indices != list(range(count)):
             raise ValueError(f"{system}: toy batches hold toys {indices[:5]}..., expected each of 0..{count - 1} once")

@@ -1,15 +1,10 @@
 """Fit-level toy experiments: every table the fits read, drawn around the truth's expectation
 from the fits' own likelihood, refitted; the responses are reused.
 
-A toy table of a published table with expected values ``m`` (:mod:`hfe.coverage.expectation`):
-
-    value = (1 + s z_0) m + L z,    z_0, z ~ N(0, 1)
-
-with ``L`` the Cholesky factor of the table's covariance in the fit
-(:func:`hfe.stats.covariance.table_covariance`: stat diagonal, systematics with the configured pT
-correlation) and ``s`` the table's normalisation uncertainty as the fit's nuisance holds it
-(components in quadrature). The toy keeps the table's quoted uncertainties, so the fit's chi2
-uses the covariance the toy was drawn from: coverage tests the fit, not the error model's inputs.
+Every table (published inputs and HFE spectra) is drawn around its expectation under the truth
+(:mod:`hfe.coverage.expectation`) from the fit's own likelihood, keeping its quoted
+uncertainties (:func:`hfe.stats.toy_tables.draw_toy_table`): coverage tests the fit, not the
+error model's inputs.
 
 Seeds: one per (toy, table), ``derive_seed(seed, "toy", toy, label)``, so that toy ``k`` is the
 same experiment whatever the batch it runs in, and its pp tables are the same in the pp toy and
@@ -24,34 +19,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from hfe.core.seeds import derive_seed
 from hfe.core.systems import CollisionSystem
 from hfe.coverage.expectation import TruthExpectation
-from hfe.decomposition.inputs import FitInputs, load_hfe_table
+from hfe.decomposition.inputs import FitInputs, input_kind, load_hfe_table
 from hfe.decomposition.output import decompose_system, output_bins
 from hfe.decomposition.settings import DecompositionSettings
-from hfe.decomposition.system import load_responses, normalisation_sigma, scaled_responses
+from hfe.decomposition.system import load_responses, scaled_responses
 from hfe.pseudodata.truth import TruthModel
 from hfe.fitting.curve_fits import FitError
-from hfe.stats.covariance import SystematicCorrelation, table_covariance
+from hfe.stats.toy_tables import draw_toy_table
 from hfe.tables.published import MeasurementTable
 
 log = logging.getLogger(__name__)
-
-
-def draw_toy_table(
-    table: MeasurementTable, expected: np.ndarray, correlation: SystematicCorrelation, seed: int, label: str, toy: int
-) -> MeasurementTable:
-    """Toy ``toy`` of ``table`` around ``expected`` (module docstring); ``label`` names the
-    table in the seed."""
-    rng = np.random.default_rng(derive_seed(seed, "toy", toy, label))
-    expected = np.asarray(expected, dtype=np.float64)
-    covariance = table_covariance(table, correlation)
-    # a tiny ridge keeps a fully correlated systematic factorisable
-    factor = np.linalg.cholesky(covariance + 1e-12 * np.max(np.diag(covariance)) * np.eye(len(expected)))
-    scale = 1.0 + normalisation_sigma(table) * rng.standard_normal()
-    value = scale * expected + factor @ rng.standard_normal(len(expected))
-    return replace(table, value=value, source=f"{table.source} (toy {toy})")
 
 
 def expected_tables(expectation: TruthExpectation, inputs: FitInputs, hfe: Mapping[str, MeasurementTable], pp_system: str | None) -> dict:
@@ -59,36 +38,21 @@ def expected_tables(expectation: TruthExpectation, inputs: FitInputs, hfe: Mappi
     ``hfe_<system>`` for each HFE spectrum."""
     out = {}
     for label, table in inputs.labelled().items():
-        known = _kind_and_system(label, pp_system)
-        if known is not None:
-            kind, system = known
-            out[label] = expectation.table(kind, table, system, pp_system)
+        kind = input_kind(label)
+        if kind == "dmeson_v2":
+            continue  # flow is not part of the fit-level toys
+        system = pp_system if kind.endswith("_pp") else label[len(kind) + 1:]
+        out[label] = expectation.table(kind.removesuffix("_pp"), table, system, pp_system)
     for system, table in hfe.items():
         out[f"hfe_{system}"] = expectation.table("hfe", table, system, pp_system)
     return out
 
 
-def _kind_and_system(label: str, pp_system: str | None) -> tuple[str, str] | None:
-    """(table kind, system) of an input label of :meth:`FitInputs.labelled`; None for tables
-    the toys do not draw (the D-meson v2: flow is not part of the fit-level toys)."""
-    if label in ("d0_pp", "nonprompt_pp"):
-        return label.removesuffix("_pp"), pp_system
-    for kind in ("nonprompt_raa", "d0_raa"):
-        if label.startswith(kind + "_"):
-            return kind, label[len(kind) + 1:]
-    return None
-
-
 def toy_inputs(inputs: FitInputs, expected: Mapping[str, np.ndarray], correlation, seed: int, toy: int) -> FitInputs:
     """The published fit inputs of toy ``toy`` (tables without an expectation stay as they are)."""
     labelled = inputs.labelled()
-    drawn = {label: draw_toy_table(labelled[label], expected[label], correlation, seed, label, toy) for label in expected if label in labelled}
-    return replace(
-        inputs,
-        d0_pp=drawn.get("d0_pp", inputs.d0_pp),
-        nonprompt_pp=drawn.get("nonprompt_pp", inputs.nonprompt_pp),
-        d0_raa={s: drawn.get(f"d0_raa_{s}", t) for s, t in inputs.d0_raa.items()},
-        nonprompt_raa={s: drawn.get(f"nonprompt_raa_{s}", t) for s, t in inputs.nonprompt_raa.items()},
+    return inputs.with_tables(
+        {label: draw_toy_table(labelled[label], expected[label], correlation, seed, label, toy) for label in expected if label in labelled}
     )
 
 
@@ -107,8 +71,8 @@ def run_toy(
 ) -> dict:
     """One toy of one system: its tables (and, for Pb-Pb, the pp tables of the joint fit) drawn,
     the system fitted as the nominal analysis fits it (a Pb-Pb fit starts from ``pp_start``, the
-    nominal pp fit summary). Returns {toy, valid, chi2, ndf, p_value, results: {observable:
-    {value, error}}} or {toy, valid: False, error} if the fit failed."""
+    nominal pp fit summary). Returns {toy, valid, chi2, ndf, p_value, covariance_status,
+    results: {observable: {value, error}}} or {toy, valid: False, error} if the fit failed."""
     correlation = settings.systematic_correlation
     drawn = toy_inputs(inputs, expected, correlation, seed, toy)
     hfe_drawn = {s: draw_toy_table(t, expected[f"hfe_{s}"], correlation, seed, f"hfe_{s}", toy) for s, t in hfe.items()}
@@ -127,6 +91,7 @@ def run_toy(
         "chi2": summary["chi2"],
         "ndf": summary["ndf"],
         "p_value": summary["p_value"],
+        "covariance_status": summary["covariance_status"],
         "results": {name: {"value": np.asarray(v).tolist(), "error": np.asarray(e).tolist()} for name, (v, e) in result["tables"].items()
                     if name != "btoe_subtracted"},
     }
@@ -165,7 +130,7 @@ class ToySetup:
         return cls(
             {name: CollisionSystem.from_config(config, name) for name in config["systems"]},
             without_comparisons(DecompositionSettings.from_config(config)),
-            FitInputs.load(config), hfe, electrons, dzero, pp_system,
+            FitInputs.published(config), hfe, electrons, dzero, pp_system,
         )
 
     def expectation(self, truth: TruthModel) -> TruthExpectation:

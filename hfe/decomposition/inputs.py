@@ -11,12 +11,14 @@ counts it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from hfe.core.errors import ConfigError
 from hfe.core.systems import CollisionSystem
 from hfe.tables.published import MeasurementTable, Uncertainty, load_table
 from hfe.tables.units import expect_units
@@ -49,10 +51,18 @@ class FitInputs:
     dmeson_v2: Mapping[str, MeasurementTable] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, config: Mapping, root: Path = Path(".")) -> "FitInputs":
+    def load(cls, config: Mapping, root: Path = Path("."), expected: Mapping[str, np.ndarray] | None = None) -> "FitInputs":
         """The tables of ``config`` (paths relative to ``root``, the workflow directory) for the
         systems in ``config['systems']``; reads ``decomposition.{d0_pp, nonprompt_pp, d0_raa,
-        nonprompt_raa}`` and, where present, ``flow.dmeson_v2``."""
+        nonprompt_raa}`` and, where present, ``flow.dmeson_v2``. Tables that
+        ``decomposition.input_tables`` marks ``pseudo`` take their ``expected`` values (the
+        truth's, by label: :func:`pseudo_data_tables`)."""
+        published = cls.published(config, root)
+        return published.with_tables(pseudo_data_tables(published, config, expected))
+
+    @classmethod
+    def published(cls, config: Mapping, root: Path = Path(".")) -> "FitInputs":
+        """The published tables of ``config`` as they are (see :meth:`load`)."""
         settings = config["decomposition"]
         pbpb = [s for s, setup in config["systems"].items() if setup["kind"] == "PbPb"]
         has_pp = any(setup["kind"] == "pp" for setup in config["systems"].values())
@@ -74,6 +84,24 @@ class FitInputs:
             dmeson_v2={s: table(flow[s]["fit"], "ratio", f"flow.dmeson_v2.{s}") for s in pbpb if s in flow},
         )
 
+    def with_tables(self, by_label: Mapping[str, MeasurementTable]) -> "FitInputs":
+        """These inputs with the tables of ``by_label`` (labels of :meth:`labelled`) replaced."""
+        unknown = set(by_label) - set(self.labelled())
+        if unknown:
+            raise KeyError(f"no input tables labelled {sorted(unknown)}")
+
+        def pick(label, table):
+            return by_label.get(label, table)
+
+        return replace(
+            self,
+            d0_pp=pick("d0_pp", self.d0_pp),
+            nonprompt_pp=pick("nonprompt_pp", self.nonprompt_pp),
+            d0_raa={s: pick(f"d0_raa_{s}", t) for s, t in self.d0_raa.items()},
+            nonprompt_raa={s: pick(f"nonprompt_raa_{s}", t) for s, t in self.nonprompt_raa.items()},
+            dmeson_v2={s: pick(f"dmeson_v2_{s}", t) for s, t in self.dmeson_v2.items()},
+        )
+
     def labelled(self) -> dict[str, MeasurementTable]:
         """Every table by a label unique within the inputs (the bootstrap's draw labels)."""
         out = {"d0_pp": self.d0_pp, "nonprompt_pp": self.nonprompt_pp}
@@ -91,3 +119,43 @@ def load_hfe_table(path: str | Path, kind: str, where: str, **options) -> Measur
     (:mod:`hfe.tables.units`), ``where`` naming the input in errors."""
     quantity = {"pp": "cross_section", "PbPb": "yield", "v2": "ratio"}[kind]
     return expect_units(load_table(path, **options), quantity, where)
+
+
+def pseudo_kinds(config: Mapping) -> list[str]:
+    """The input kinds (``d0_pp``, ``nonprompt_pp``, ``d0_raa``, ``nonprompt_raa``) that
+    ``decomposition.input_tables`` takes from the truth instead of the publication."""
+    return [kind for kind, source in config["decomposition"]["input_tables"].items() if source == "pseudo"]
+
+
+def input_kind(label: str) -> str:
+    """``d0_raa_PbPb_0-10`` -> ``d0_raa``: the kind of a label of :meth:`FitInputs.labelled`."""
+    return next(k for k in ("nonprompt_raa", "d0_raa", "dmeson_v2", "nonprompt_pp", "d0_pp") if label.startswith(k))
+
+
+def pseudo_data_tables(inputs: FitInputs, config: Mapping, expected: Mapping[str, np.ndarray] | None) -> dict[str, MeasurementTable]:
+    """Pseudo-data versions of the tables whose kind is ``pseudo``: the published bins and
+    uncertainties with the truth's expected values (an Asimov table: not fluctuated, so that a
+    closure measures the bias; the fit-level toys fluctuate them). A closure whose truth differs
+    from the real D-meson data then has inputs that agree with its truth. Bins the truth does not
+    reach (NaN) are never fitted."""
+    kinds = pseudo_kinds(config)
+    labels = [label for label in inputs.labelled() if input_kind(label) in kinds]
+    if labels and expected is None:
+        raise ConfigError(f"decomposition.input_tables: {kinds} are pseudo but no expected tables were given "
+                          "(results/toys/expected.json, rule toy_expectation)")
+    table = inputs.labelled()
+    return {
+        label: replace(table[label], value=np.asarray(expected[label], dtype=float), source=f"{table[label].source} (pseudo-data: the truth's expectation)")
+        for label in labels
+    }
+
+
+def load_expected_tables(paths) -> dict[str, np.ndarray] | None:
+    """Expected values by table label from the expectation rule's JSON (``results/toys/expected.json``,
+    :mod:`hfe.coverage.expectation`; null -> NaN); None for an empty list of paths."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if not paths:
+        return None
+    with open(paths[0]) as f:
+        record = json.load(f)
+    return {label: np.asarray(entry["value"], dtype=float) for label, entry in record["tables"].items()}

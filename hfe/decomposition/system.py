@@ -37,7 +37,7 @@ from hfe.decomposition.inputs import FitInputs
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.fitting.curve_fits import build_curve, fit_table, point_uncertainty
 from hfe.fitting.shapes import FORMS
-from hfe.stats.covariance import SystematicCorrelation, table_covariance
+from hfe.stats.covariance import SystematicCorrelation, normalisation_sigma, table_covariance
 from hfe.stats.covariance import chi2 as covariance_chi2
 from hfe.tables.published import MeasurementTable
 
@@ -127,11 +127,6 @@ def _raa_start(form: str, table: MeasurementTable | None, fixed: Mapping[str, fl
     ranges = {"pt_low": float(table.pt_low[0]), "pt_high": float(table.pt_high[-1])}
     result = fit_table(table, form, free, {**fixed, **ranges}, FORMS[form].limits)
     return {**default, **result.curve.parameters}
-
-
-def normalisation_sigma(table: MeasurementTable) -> float:
-    """Correlated normalisation components of a table added in quadrature (relative)."""
-    return float(np.sqrt(sum(v**2 for v in table.normalisation().values())))
 
 
 def fitted_hfe(hfe: MeasurementTable, settings: DecompositionSettings, electron_edges: np.ndarray, info: dict, label: str = "") -> MeasurementTable:

@@ -93,3 +93,9 @@ def whitened(residual: np.ndarray, covariance: np.ndarray) -> np.ndarray:
 def chi2(residual: np.ndarray, covariance: np.ndarray) -> float:
     """``r^T V^-1 r``."""
     return float(np.sum(whitened(np.asarray(residual, float), covariance) ** 2))
+
+
+def normalisation_sigma(table: MeasurementTable) -> float:
+    """Correlated normalisation components of a table added in quadrature (relative): the
+    width of the table's normalisation nuisance in the fits."""
+    return float(np.sqrt(sum(v**2 for v in table.normalisation().values())))

@@ -33,6 +33,7 @@ rule bootstrap_fit:
         tables=fit_tables(SYSTEMS, flow=True),
         hfe_v2=[str(RESULTS.measurement(s, "hfe_v2")) for s in PBPB_SYSTEMS if s != "<none>"],
         responses=all_responses() + flow_responses(),
+        expected=pseudo_input_files(),
         nominal=decomposition_outputs() + flow_outputs(),  # replica results go on the nominal bins
     output:
         str(RESULTS.bootstrap_batch("{batch}")),

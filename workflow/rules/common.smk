@@ -162,6 +162,13 @@ def fit_tables(systems, variation=NOMINAL, flow=False):
     return sorted({t for t in tables if t})
 
 
+def pseudo_input_files(variation=NOMINAL):
+    """The truth's expected tables, an input of every fit when decomposition.input_tables has a
+    pseudo entry (the fits' inputs are then drawn around them)."""
+    sources = config_of(variation)["decomposition"]["input_tables"].values()
+    return ["results/toys/expected.json"] if "pseudo" in sources else []
+
+
 def hfe_table(system, variation=NOMINAL):
     """The HFE input of a system: a configured table, else the pseudo-data measurement."""
     tables = config_of(variation)["decomposition"]["hfe_tables"]
@@ -192,7 +199,7 @@ def toy_indices(batch):
 
 
 def toy_outputs():
-    return ["results/toys/coverage.json", "results/toys/coverage.md"]
+    return ["results/toys/coverage.json", "results/toys/coverage.md", "results/toys/coverage.png"]
 
 
 def measured_systems():

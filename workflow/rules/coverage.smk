@@ -77,3 +77,25 @@ rule coverage_summary:
         runtime=5,
     script:
         "../scripts/coverage_summary.py"
+
+
+rule coverage_figure:
+    """Coverage and mean pull per pT bin, observable and system."""
+    input:
+        "results/toys/coverage.json",
+    output:
+        pdf="results/toys/coverage.pdf",
+        png="results/toys/coverage.png",
+    params:
+        code=package_code("coverage_figure.py"),
+        config=config_params("figures"),
+    log:
+        "results/logs/toys/coverage_figure.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=5,
+    script:
+        "../scripts/coverage_figure.py"

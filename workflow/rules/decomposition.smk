@@ -6,6 +6,7 @@ rule decompose_pp:
     input:
         hfe=lambda wc: hfe_table(wc.system, wc.variation),
         responses=all_responses(),
+        expected=lambda wc: pseudo_input_files(wc.variation),
         tables=lambda wc: fit_tables([wc.system], wc.variation),
     output:
         **{t: str(RESULTS.decomposition("{system}", t, "{variation}")) for t in decomposition_tables("pp")},
@@ -14,7 +15,7 @@ rule decompose_pp:
         system="|".join(map(re.escape, PP_SYSTEMS)),
     params:
         code=package_code("decompose.py"),
-        config=config_params("decomposition", "systems.{system}"),
+        config=config_params("seed", "decomposition", "systems.{system}"),
         units="pT [GeV/c]; d(sigma)/dpT deta [microbarn/(GeV/c)]",
     log:
         "results/logs/decompose/{variation}/{system}.log",
@@ -34,6 +35,7 @@ rule decompose_pbpb:
     input:
         hfe=lambda wc: hfe_table(wc.system, wc.variation),
         responses=all_responses(),
+        expected=lambda wc: pseudo_input_files(wc.variation),
         tables=lambda wc: fit_tables([PP_SYSTEMS[0], wc.system], wc.variation),
         pp_fit=str(RESULTS.fit_summary(PP_SYSTEMS[0], "{variation}")),
         pp_hfe=lambda wc: hfe_table(PP_SYSTEMS[0], wc.variation),
@@ -44,7 +46,7 @@ rule decompose_pbpb:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
         code=package_code("decompose.py"),
-        config=config_params("decomposition", "systems.{system}", f"systems.{PP_SYSTEMS[0]}"),
+        config=config_params("seed", "decomposition", "systems.{system}", f"systems.{PP_SYSTEMS[0]}"),
         units="pT [GeV/c]; dN/dpT deta per event [(GeV/c)^-1]",
     log:
         "results/logs/decompose/{variation}/{system}.log",

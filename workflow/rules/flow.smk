@@ -7,6 +7,7 @@ rule flow_pbpb:
         hfe_v2=str(RESULTS.measurement("{system}", "hfe_v2")),
         decomposition=str(RESULTS.fit_summary("{system}", "{variation}")),
         responses=all_responses() + flow_responses(),
+        expected=lambda wc: pseudo_input_files(wc.variation),
         tables=lambda wc: fit_tables([wc.system], wc.variation, flow=True),
     output:
         **{t: str(RESULTS.flow("{system}", t, "{variation}")) for t in V2_TABLES},
@@ -15,7 +16,7 @@ rule flow_pbpb:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
         code=package_code("flow.py"),
-        config=config_params("flow", "decomposition", "systems.{system}"),
+        config=config_params("seed", "flow", "decomposition", "systems.{system}"),
     log:
         "results/logs/flow/{variation}/{system}.log",
     conda:

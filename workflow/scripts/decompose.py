@@ -5,7 +5,7 @@ import logging
 
 from hfe.core.rule_logging import log_to
 from hfe.core.systems import CollisionSystem
-from hfe.decomposition.inputs import FitInputs, load_hfe_table
+from hfe.decomposition.inputs import FitInputs, load_expected_tables, load_hfe_table
 from hfe.decomposition.output import decompose_system, write_decomposition
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.decomposition.system import load_responses
@@ -30,7 +30,7 @@ pp_hfe = hfe_input(snakemake.input.pp_hfe, pp_name, "pp") if "pp_hfe" in snakema
 electrons, dzero = load_responses(snakemake.input.responses)
 result = decompose_system(
     setup, DecompositionSettings.from_config(config), hfe_input(snakemake.input.hfe, system, setup.kind),
-    electrons, dzero, FitInputs.load(config), pp_summary, pp_hfe,
+    electrons, dzero, FitInputs.load(config, expected=load_expected_tables(snakemake.input.expected)), pp_summary, pp_hfe,
 )
 write_decomposition(dict(snakemake.output.items()), system, result, snakemake.params.units)
 logging.info("%s: chi2/ndf = %.1f/%d", system, result["summary"]["chi2"], result["summary"]["ndf"])

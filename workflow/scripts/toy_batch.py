@@ -5,15 +5,14 @@ import logging
 
 from hfe.core.atomic_io import write_json_atomically
 from hfe.core.rule_logging import log_to
-from hfe.coverage.expectation import read_expected_tables
+from hfe.decomposition.inputs import load_expected_tables
 from hfe.coverage.toys import ToySetup
 
 log_to(snakemake.log[0])
 config = snakemake.params.config
 system = snakemake.wildcards.system
 setup = ToySetup.from_files(config, snakemake.input.hfe, snakemake.input.responses)
-with open(snakemake.input.expected) as f:
-    expected = read_expected_tables(json.load(f))
+expected = load_expected_tables(snakemake.input.expected)
 with open(snakemake.input.pp_fit) as f:
     pp_start = json.load(f)
 toys = setup.run(system, snakemake.params.toys, config["seed"], expected, pp_start)
