@@ -214,7 +214,7 @@ def test_hepdata_summary_and_report(workdir, tmp_path):
     labels = {e["label"] for e in table["dependent_variables"][0]["values"][0]["errors"]}
     assert {"stat", "sys,taa", "sys,spectrum_shape"} <= labels
     summary = (workdir / "results/summary.md").read_text()
-    for heading in ("Beauty fraction", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data",
+    for heading in ("Beauty fraction", "Global fits", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data",
                     "Closure against the generated truth"):
         assert heading in summary
     assert "| reference |" in summary  # RHIC tables compared with LHC 0-10 % are labelled, not tests

@@ -23,6 +23,7 @@ Gaussian penalty.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ from hfe.stats.covariance import whitened
 from hfe.tables.published import MeasurementTable
 
 NOT_FINITE_RESIDUAL = 1e4  # per point: chi2 of 1e8 per point where the model is not finite
+log = logging.getLogger(__name__)
 REFERENCE_MASS = {"charm": SPECIES["D0"].mass, "beauty": SPECIES["Bplus"].mass}
 
 
@@ -342,6 +344,8 @@ def global_fit(
         ),
         points={d.name: d.points(p) for d in datasets},
     )
+    if outcome.covariance_status != "accurate":
+        log.warning("global fit: HESSE covariance %s: the quoted errors are unreliable (docs/coverage.md)", outcome.covariance_status)
     problems = []
     if not minuit.valid:
         problems.append("invalid minimum")

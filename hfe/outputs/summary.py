@@ -77,6 +77,14 @@ def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_
             index = np.flatnonzero((table.pt_low <= pt) & (table.pt_high > pt))
             cells.append(f"{_band(table, index[0])} [{table.pt_low[index[0]]:g}–{table.pt_high[index[0]]:g}]" if len(index) else "—")
         lines.append(f"| {system} | " + " | ".join(cells) + " |")
+    lines += ["", "## Global fits", "",
+              "χ² with the fit's covariance (stat diagonal, systematics correlated in pT as `decomposition.systematic_correlation` says, "
+              "normalisations as nuisance parameters); a HESSE covariance MINUIT had to force positive definite quotes errors that "
+              "do not cover (docs/coverage.md).", "", "| system | χ²/ndf | p-value | covariance |", "|---|---|---|---|"]
+    for system in config["systems"]:
+        fit = json.loads(results.fit_summary(system).read_text())
+        status = fit.get("covariance_status", "accurate")
+        lines.append(f"| {system} | {fit['chi2']:.1f}/{fit['ndf']} | {fit['p_value']:.3f} | {status if status == 'accurate' else '**' + status + '**'} |")
     pbpb = [s for s, setup in config["systems"].items() if setup["kind"] == "PbPb"]
     if pbpb:
         lines += ["", f"## ⟨R_AA(b→e) / R_AA(c→e)⟩ in {RATIO_RANGE[0]:g}–{RATIO_RANGE[1]:g} GeV/c", "", "| system | ratio | replicas |", "|---|---|---|"]
