@@ -37,7 +37,7 @@ EDITS = [
     ("decomposition.hfe_fit_range", [1.0, 10.0], FITS),
     ("decomposition.max_chi2_ndf", 6.0, FITS),
     # closure mode for one input: the truth's expectation is computed and every fit reruns on it
-    ("decomposition.input_tables.d0_pp", "pseudo", FITS | {"toy_expectation"}),
+    ("decomposition.input_tables.d0_pp", "pseudo", {"toy_expectation": 1, **{rule: None for rule in FITS}}),
     ("flow.ncq_range", [3.0, 6.0], {"flow_pbpb"} | DOWNSTREAM_OF_FITS),
     ("bootstrap.max_failed_fraction", 0.2, {"bootstrap_merge", "combine_systematics", "figure", "hepdata", "summary", "all"}),
     ("systematics.method_min_beauty_fraction", 0.4, {"combine_systematics", "figure", "hepdata", "summary", "all"}),
