@@ -18,6 +18,16 @@ def average_over_bins(fine_edges: np.ndarray, fine_values: np.ndarray, low: np.n
 BIN_EDGE_TOLERANCE = 1e-9  # GeV/c: edges closer than this count as equal
 
 
+def error_of_average_over_bins(fine_edges: np.ndarray, fine_errors: np.ndarray, low, high) -> np.ndarray:
+    """Error of :func:`average_over_bins` over the bins [low, high] for independent fine-bin
+    errors (added in quadrature, width-weighted); only the fine bins wholly inside a bin count."""
+    variance = (np.asarray(fine_errors, dtype=float) * np.diff(fine_edges)) ** 2
+    return np.array([
+        np.sqrt(np.sum(variance[bins_inside(fine_edges[:-1], fine_edges[1:], a, b)])) / (b - a)
+        for a, b in zip(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
+    ])
+
+
 def bins_inside(low, high, lo: float, hi: float) -> np.ndarray:
     """Mask of the bins [low, high] that lie inside [lo, hi] (edges within
     BIN_EDGE_TOLERANCE count as inside)."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hfe.core.binning import average_over_bins
+from hfe.core.binning import average_over_bins, error_of_average_over_bins
 from hfe.core.species import MICROBARN_PER_MILLIBARN, SPECIES
 from hfe.decays.folding import fold_spectrum, fold_spectrum_error
 from hfe.decays.response import ResponseMatrix
@@ -78,11 +78,7 @@ class TruthExpectation:
         need it; a comparison with another MC truth does."""
         edges = next(iter(self.electrons.values())).daughter_edges
         fine2 = sum(fold_spectrum_error(r, self.hadron(system, s)) ** 2 for s, r in self.electrons.items() if SPECIES[s].flavour == flavour)
-        variance = fine2 * np.diff(edges) ** 2
-        return np.array([
-            np.sqrt(np.sum(variance[(edges[:-1] >= a - 1e-9) & (edges[1:] <= b + 1e-9)])) / (b - a)
-            for a, b in zip(np.asarray(low, float), np.asarray(high, float))
-        ])
+        return error_of_average_over_bins(edges, np.sqrt(fine2), low, high)
 
     def _nonprompt(self, system: str, low, high) -> np.ndarray:
         edges = next(iter(self.dzero.values())).daughter_edges

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import stats
 
+from hfe.coverage.expectation import read_true_observables
+
 NOMINAL_COVERAGE = float(stats.norm.cdf(1.0) - stats.norm.cdf(-1.0))  # 0.6827
 MIN_TOYS_PER_BIN = 20
 
@@ -122,14 +124,13 @@ def coverage_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, co
     for batch in batches:
         by_system.setdefault(batch["system"], []).extend(batch["toys"])
     systems = {}
-    for system in [s for s in expected["observables"] if s in by_system]:  # the config's order
+    for system in [s for s in expected["observables"] if s in by_system]:
         toys = sorted(by_system[system], key=lambda t: t["toy"])
         indices = [t["toy"] for t in toys]
         if indices != list(range(count)):
             raise ValueError(f"{system}: toy batches hold toys {indices[:5]}..., expected each of 0..{count - 1} once")
-        observables = expected["observables"][system]
-        truth = {name: np.asarray(v, dtype=float) for name, v in observables.items() if name not in ("pt_low", "pt_high")}
-        systems[system] = system_coverage(toys, truth, observables["pt_low"], observables["pt_high"], pt_range)
+        low, high, truth = read_true_observables(expected, system)
+        systems[system] = system_coverage(toys, truth, low, high, pt_range)
     return {
         "description": "coverage of the fit-level toys (hfe/coverage/summary.py): pull = (fit - truth) / quoted fit error",
         "pt_range": list(pt_range),

@@ -31,7 +31,7 @@ import numpy as np
 from iminuit import Minuit
 from scipy import stats
 
-from hfe.core.binning import at_limit, average_over_bins, bins_inside
+from hfe.core.binning import at_limit, average_over_bins, bins_inside, error_of_average_over_bins
 from hfe.core.species import SPECIES
 from hfe.decays.folding import fold_spectrum, fold_spectrum_error
 from hfe.decays.response import ResponseMatrix
@@ -198,13 +198,8 @@ def hfe_dataset(table: MeasurementTable, covariance, charm: FlavourModel, beauty
 
     def model_error(p):
         # per fine bin errors are independent: the bin average's error adds them in quadrature
-        fine2 = charm.electrons_error(p) ** 2 + beauty.electrons_error(p) ** 2
-        widths = np.diff(edges)
-        result = []
-        for low, high in zip(table.pt_low, table.pt_high):
-            inside = bins_inside(edges[:-1], edges[1:], low, high)
-            result.append(np.sqrt(np.sum(fine2[inside] * widths[inside] ** 2)) / (high - low))
-        return np.asarray(result)
+        fine = np.hypot(charm.electrons_error(p), beauty.electrons_error(p))
+        return error_of_average_over_bins(edges, fine, table.pt_low, table.pt_high)
 
     return Dataset(name, table, model, covariance, tuple(nuisances), model_error)
 
