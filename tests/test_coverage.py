@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 from hfe.coverage.summary import NOMINAL_COVERAGE, coverage_summary, observable_coverage
+from hfe.stats.covariance import SystematicCorrelation, normalisation_sigma, table_covariance
 from hfe.stats.toy_tables import draw_toy_table
-from hfe.stats.covariance import normalisation_sigma
-from hfe.stats.covariance import SystematicCorrelation, table_covariance
 from hfe.tables.published import MeasurementTable, Uncertainty
 
 CORRELATION = SystematicCorrelation("exponential", 1.0)

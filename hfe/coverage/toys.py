@@ -25,8 +25,8 @@ from hfe.decomposition.inputs import FitInputs, input_kind, load_hfe_table
 from hfe.decomposition.output import decompose_system, output_bins
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.decomposition.system import load_responses, scaled_responses
-from hfe.pseudodata.truth import TruthModel
 from hfe.fitting.curve_fits import FitError
+from hfe.pseudodata.truth import TruthModel
 from hfe.stats.toy_tables import draw_toy_table
 from hfe.tables.published import MeasurementTable
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from hfe.core.atomic_io import write_json_atomically, write_text_atomically
 from hfe.core.rule_logging import log_to
-from hfe.coverage.summary import coverage_summary, coverage_markdown
+from hfe.coverage.summary import coverage_markdown, coverage_summary
 
 log_to(snakemake.log[0])
 config = snakemake.params.config

@@ -5,8 +5,8 @@ import logging
 
 from hfe.core.atomic_io import write_json_atomically
 from hfe.core.rule_logging import log_to
-from hfe.decomposition.inputs import load_expected_tables
 from hfe.coverage.toys import ToySetup
+from hfe.decomposition.inputs import load_expected_tables
 
 log_to(snakemake.log[0])
 config = snakemake.params.config
