@@ -15,7 +15,7 @@ rule decompose_pp:
         system="|".join(map(re.escape, PP_SYSTEMS)),
     params:
         code=package_code("decompose.py"),
-        config=config_params("seed", "decomposition", "systems.{system}"),
+        config=config_params("decomposition", "systems.{system}"),
         units="pT [GeV/c]; d(sigma)/dpT deta [microbarn/(GeV/c)]",
     log:
         "results/logs/decompose/{variation}/{system}.log",
@@ -46,7 +46,7 @@ rule decompose_pbpb:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
         code=package_code("decompose.py"),
-        config=config_params("seed", "decomposition", "systems.{system}", f"systems.{PP_SYSTEMS[0]}"),
+        config=config_params("decomposition", "systems.{system}", f"systems.{PP_SYSTEMS[0]}"),
         units="pT [GeV/c]; dN/dpT deta per event [(GeV/c)^-1]",
     log:
         "results/logs/decompose/{variation}/{system}.log",

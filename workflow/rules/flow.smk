@@ -16,7 +16,7 @@ rule flow_pbpb:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
         code=package_code("flow.py"),
-        config=config_params("seed", "flow", "decomposition", "systems.{system}"),
+        config=config_params("flow", "decomposition", "systems.{system}"),
     log:
         "results/logs/flow/{variation}/{system}.log",
     conda:
