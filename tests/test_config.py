@@ -103,6 +103,19 @@ def test_inconsistent_config_fails_before_any_job(config, message):
         validate_config(config)
 
 
+def test_ncq_window_must_be_made_of_whole_hfe_v2_bins():
+    """The NCQ test uses the HFE v2 bins inside flow.ncq_range: a range that cuts a bin would
+    state a window it does not test (issue: windows mislabelled)."""
+    from hfe.core.config import read_yaml
+
+    config = read_yaml("config/config.yaml")
+    config.setdefault("flow", {})["ncq_range"] = [3.0, 6.5]
+    with pytest.raises(ConfigError, match=r"flow.ncq_range': \[6.5\] GeV/c is not an edge of measurement.pt_edges"):
+        validate_config(config)
+    config["flow"]["ncq_range"] = [3.0, 7.0]
+    validate_config(config)
+
+
 def test_a_curve_in_a_config_file_replaces_the_default_curve_as_a_whole():
     """Snakemake merges config files key by key; a curve must not keep the default's `fit`
     (a constant beauty R_AA = 1 would silently be fitted to the non-prompt D0 table)."""

@@ -8,14 +8,8 @@ import pytest
 from hfe.decays.electron_yields import measure_electron_yields, origin_weights, scale_factors
 from hfe.decays.response import build_response, uniform_edges
 from hfe.fitting.shapes import Curve
-from hfe.flow.v2 import (
-    beauty_v2_bin_by_bin,
-    deviation,
-    electron_v2,
-    ncq_scaled_v2,
-    pt_at_kinetic_energy,
-    transverse_kinetic_energy,
-)
+from hfe.core.quark_scaling import ncq_scaled_v2, pt_at_kinetic_energy, transverse_kinetic_energy
+from hfe.flow.v2 import beauty_v2_bin_by_bin, covariance_test, electron_v2
 
 EDGES = np.array([0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 10.0])
 
@@ -77,15 +71,12 @@ def test_ncq_transform():
 
 
 def test_beauty_v2_bin_by_bin():
-    hfe, charm = (np.array([0.10, 0.10]), np.array([0.01, 0.01])), (np.array([0.12, 0.12]), np.array([0.01, 0.01]))
-    full = beauty_v2_bin_by_bin(hfe, charm, (np.array([1.0, 0.5]), np.array([0.0, 0.0])))
-    assert full["value"][0] == pytest.approx(0.10) and full["error"][0] == pytest.approx(0.01)
-    assert full["value"][1] == pytest.approx((0.10 - 0.5 * 0.12) / 0.5)
-    small = beauty_v2_bin_by_bin(hfe, charm, (np.array([0.02, 0.02]), np.array([0.01, 0.01])))
-    assert np.all(small["unconstrained"]) and np.all(small["error"] > 0.5)  # honest, large
+    hfe, charm = np.array([0.10, 0.10]), np.array([0.12, 0.12])
+    value = beauty_v2_bin_by_bin(hfe, charm, np.array([1.0, 0.5]))
+    assert value[0] == pytest.approx(0.10) and value[1] == pytest.approx((0.10 - 0.5 * 0.12) / 0.5)
 
 
-def test_deviation():
-    assert deviation(np.array([0.1, 0.2]), np.array([0.1, 0.1]), np.array([0.1, 0.2]))["p_value"] == pytest.approx(1.0)
-    far = deviation(np.array([0.5]), np.array([0.1]), np.array([0.0]))
+def test_deviation_with_a_diagonal_covariance():
+    assert covariance_test(np.array([0.0, 0.0]), np.diag([0.01, 0.01]), "diagonal")["p_value"] == pytest.approx(1.0)
+    far = covariance_test(np.array([0.5]), np.array([[0.01]]), "diagonal")
     assert far["chi2"] == pytest.approx(25.0) and far["significance_sigma"] == pytest.approx(5.0, rel=1e-6)

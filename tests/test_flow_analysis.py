@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -34,6 +35,11 @@ def as_table(result, key):
     return MeasurementTable(key, edges[:-1], edges[1:], 0.5 * (edges[:-1] + edges[1:]), value, {"stat": Uncertainty(error, error, "stat")})
 
 
+def low_enough(flow):
+    """Bins of 1-8 GeV/c (where the HFE v2 fit is)."""
+    return (flow["bins"]["low"] >= 1.0) & (flow["bins"]["high"] <= 8.0)
+
+
 @pytest.fixture(scope="module")
 def pp_fit(decay_library, library_outputs, tmp_path_factory):  # noqa: F811
     electrons, dzero, factors, _ = library_outputs
@@ -59,7 +65,8 @@ def test_beauty_v2_closure(name, decay_library, library_outputs, pp_fit, tmp_pat
     rhic = tmp_path / "rhic_btoe_v2.csv"  # a user-supplied table, tested in 1-3 GeV/c only
     rhic.write_text("# observable: test b->e v2\npt_low,pt_high,pt_center,value,stat_err_plus,stat_err_minus\n"
                     "1.0,2.0,1.5,0.10,0.02,-0.02\n2.0,3.0,2.5,0.12,0.03,-0.03\n3.0,4.0,3.5,0.10,0.03,-0.03\n")
-    config["flow"]["comparisons"] = {SYSTEM: [{"name": "RHIC-like", "table": str(rhic), "quantity": "btoe_v2", "pt_range": [1.0, 3.0]}]}
+    config["flow"]["comparisons"] = {}
+    config["flow"]["rhic_btoe_v2"] = {"name": "RHIC-like", "table": str(rhic), "system": SYSTEM, "pt_range": [1.0, 3.0]}
     truth = TruthModel(build_truth(config, dzero))
     path = tmp_path / "events.root"
     write_event_chunk(path, SYSTEM, 0, config, build_system_setup(SYSTEM, config, truth, decay_library, factors))
@@ -67,10 +74,21 @@ def test_beauty_v2_closure(name, decay_library, library_outputs, pp_fit, tmp_pat
     pp_summary, pp_hfe = pp_fit  # the Pb-Pb fit is joint with the pp data
     fit, _, _, _ = fit_from_config(SYSTEM, config, as_table(measured, "hfe_spectrum"), electrons, dzero, pp_summary, pp_hfe)
     decomposition = fit.summary()
-    flow = flow_of_system(
-        CollisionSystem.from_config(config, SYSTEM), FlowSettings.from_config(config), DecompositionSettings.from_config(config),
-        as_table(measured, "hfe_v2"), decomposition, electrons, dzero, flows, FitInputs.load(config),
-    )
+
+    def analyse(hfe_v2):
+        return flow_of_system(
+            CollisionSystem.from_config(config, SYSTEM), FlowSettings.from_config(config), DecompositionSettings.from_config(config),
+            hfe_v2, decomposition, electrons, dzero, flows, FitInputs.load(config),
+        )
+
+    hfe_v2 = as_table(measured, "hfe_v2")
+    flow = analyse(hfe_v2)
+    if name == "default":  # c -> e v2 and the NCQ band come from the D-meson v2 alone: the HFE v2 does not move them
+        moved = analyse(replace(hfe_v2, value=hfe_v2.value + 0.02))
+        for table in ("ctoe_v2", "btoe_v2_ncq"):
+            np.testing.assert_array_equal(moved["tables"][table][0], flow["tables"][table][0])
+            np.testing.assert_array_equal(moved["tables"][table][1], flow["tables"][table][1])
+        assert np.all(moved["tables"]["btoe_v2_global_fit"][0][low_enough(flow)] > flow["tables"]["btoe_v2_global_fit"][0][low_enough(flow)])
     low = flow["bins"]["low"]
     edges = np.asarray(measured["pt_edges"])
     index = np.searchsorted(edges, low)
@@ -81,5 +99,8 @@ def test_beauty_v2_closure(name, decay_library, library_outputs, pp_fit, tmp_pat
         pulls = ((value - truth_v2) / np.hypot(error, truth_error))[enough]
         print(name, method, np.round(pulls, 2).tolist())
         assert len(pulls) >= 3 and np.all(np.abs(pulls) < 3.0), (name, method, pulls)
-    (comparison,) = flow["summary"]["comparisons"]
+    comparison = flow["summary"]["rhic_lhc_test"]
     assert comparison["ndf"] == 2 and comparison["pt_range"] == [1.0, 3.0] and 0 <= comparison["confidence_level"] <= 1
+    ncq = flow["summary"]["ncq_deviation"]
+    assert ncq["bins"]["low"][0] >= 3.0 and ncq["bins"]["high"][-1] <= 7.0 and ncq["bin_by_bin"]["ndf"] == len(ncq["bins"]["low"])
+    assert "full covariance" in ncq["bin_by_bin"]["covariance"] and np.isfinite(ncq["global_fit"]["amplitude_error"])

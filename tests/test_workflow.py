@@ -66,12 +66,17 @@ def test_workflow_extracts_heavy_flavour_flow(workdir):
 
     for system in ("PbPb_0-10", "PbPb_30-50"):
         summary = json.loads((workdir / f"results/nominal/flow/{system}/flow.json").read_text())
-        assert summary["global_fit"]["valid"]
-        assert set(summary["ncq_deviation"]) == {"pt_range", "bin_by_bin", "global_fit"}
+        assert summary["global_fit"]["valid"] and summary["dmeson_v2_fit"]["valid"]
+        assert set(summary["ncq_deviation"]) == {"pt_range", "bins", "bin_by_bin", "global_fit"}
+        assert summary["ncq_deviation"]["bin_by_bin"]["covariance"].startswith("full covariance")
         for table in ("ctoe_v2", "btoe_v2_bin_by_bin", "btoe_v2_global_fit", "btoe_v2_ncq"):
             assert len(load_table(workdir / f"results/nominal/flow/{system}/{table}.csv")) > 3
     comparisons = json.loads((workdir / "results/nominal/flow/PbPb_30-50/flow.json").read_text())["comparisons"]
-    assert [c["quantity"] for c in comparisons] == ["btoe_v2", "hadron_v2"] and all(c["ndf"] > 0 for c in comparisons)
+    assert [c["quantity"] for c in comparisons] == ["btoe_v2", "nonprompt_d0_v2"] and all(c["ndf"] > 0 for c in comparisons)
+    claims = json.loads((workdir / "results/claims.json").read_text())["claims"]
+    assert [c["claim"] for c in claims] == [1, 2, 2, 3, 4, 5, 6]
+    assert all(t["verdict"] in ("supported", "not supported") for c in claims if c["claim"] != 5 for t in c["tests"])
+    assert "not testable here" in claims[5]["note"]
 
 
 def test_rerun_reproduces_outputs_bit_for_bit(workdir):
@@ -214,7 +219,7 @@ def test_hepdata_summary_and_report(workdir, tmp_path):
     labels = {e["label"] for e in table["dependent_variables"][0]["values"][0]["errors"]}
     assert {"stat", "sys,taa", "sys,spectrum_shape"} <= labels
     summary = (workdir / "results/summary.md").read_text()
-    for heading in ("Beauty fraction", "Global fits", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data",
+    for heading in ("Beauty fraction", "Global fits", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data", "The paper's claims",
                     "Closure against the generated truth"):
         assert heading in summary
     assert "| reference |" in summary  # RHIC tables compared with LHC 0-10 % are labelled, not tests

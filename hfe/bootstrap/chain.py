@@ -99,7 +99,7 @@ def run_replica(
     seed = chain.seed
     drawn_inputs = replica_inputs(inputs, seed, replica, chain.decomposition.systematic_correlation)
     drawn = replica_responses(responses, seed, replica)
-    electrons, dzero, flows = (by_daughter(drawn, d) for d in ("electron", "dzero", "electron_flow"))
+    electrons, dzero, flows, dzero_flows = (by_daughter(drawn, d) for d in ("electron", "dzero", "electron_flow", "dzero_flow"))
     results: dict[str, np.ndarray] = {}
     pp_summary = pp_hfe = None
     try:
@@ -116,7 +116,7 @@ def run_replica(
                 continue
             v2 = replica_hfe_table(hfe_tables[system_name]["hfe_v2"], rows.get("hfe_v2"), seed, f"hfe_v2_{system_name}", replica, chain.decomposition.systematic_correlation)
             flow = flow_of_system(
-                system, chain.flow, chain.decomposition, v2, result["summary"], electrons, dzero, flows, drawn_inputs
+                system, chain.flow, chain.decomposition, v2, result["summary"], electrons, dzero, flows, drawn_inputs, dzero_flows, with_covariance=False
             )
             for name in REPLICATED_V2_OBSERVABLES:
                 results[f"{system_name}/{name}"] = (flow["bins"]["low"], np.asarray(flow["tables"][name][0]))

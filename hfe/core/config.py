@@ -108,6 +108,12 @@ def check_ranges(config: dict) -> None:
         measured = any(system not in config["decomposition"]["hfe_tables"] for system in config["systems"])
         if measured and (high <= edges[0] or low >= edges[-1]):
             raise ConfigError(f"config key '{key}': [{low}, {high}] GeV/c lies outside measurement.pt_edges [{edges[0]}, {edges[-1]}]")
+    low, high = config["flow"]["ncq_range"]
+    measured_pbpb = any(s not in config["decomposition"]["hfe_tables"] and setup["kind"] == "PbPb" for s, setup in config["systems"].items())
+    off_edge = [value for value in (low, high) if edges[0] < value < edges[-1] and not any(abs(value - e) < 1e-9 for e in edges)]
+    if measured_pbpb and off_edge:
+        raise ConfigError(f"config key 'flow.ncq_range': {off_edge} GeV/c is not an edge of measurement.pt_edges {edges}: the NCQ test "
+                          "uses the HFE v2 bins inside the range, and the range it states must be the one it tests")
     unknown = [name for name in config["decomposition"]["hfe_tables"] if name not in config["systems"]]
     if unknown:
         raise ConfigError(f"config key 'decomposition.hfe_tables': {unknown} are not systems (systems: {list(config['systems'])})")

@@ -20,6 +20,12 @@ class HadronSpecies:
     mass: float  # GeV/c^2 (PDG 2024)
     label: str  # LaTeX label for figures
 
+    @property
+    def quarks(self) -> int:
+        """Number of constituent quarks n_q: 3 for the baryons (PDG codes of four digits), 2 for
+        the mesons; the n_q of quark-number (NCQ) scaling."""
+        return 3 if abs(self.pdg) >= 1000 else 2
+
 
 SPECIES: dict[str, HadronSpecies] = {
     s.name: s

@@ -33,7 +33,7 @@ from hfe.decays.forced_decays import ForcedDecays, ParentGroup, daughter_forcing
 
 PARENT_FIELDS = ("pdg", "pt", "y", "phi", "weight")
 ELECTRON_FIELDS = ("pt", "eta", "phi", "charge", "origin", "weight")
-DZERO_FIELDS = ("pt", "y")  # non-prompt D0 (and anti-D0) from beauty parents
+DZERO_FIELDS = ("pt", "y", "phi")  # non-prompt D0 (and anti-D0) from beauty parents
 D0_PDG = 421
 
 
@@ -238,6 +238,7 @@ def generate_decays(
                 for particle in d0s:
                     d0_columns["pt"].append(particle.pT())
                     d0_columns["y"].append(particle.y())
+                    d0_columns["phi"].append(particle.phi())
                     dzero_parent.append(i)
                 for particle, origin, factor in electrons:
                     columns["pt"].append(particle.pT())

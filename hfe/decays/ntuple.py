@@ -21,6 +21,7 @@ Branches (one entry per parent hadron):
 ``ndzero``         int32     number of non-prompt D0 (beauty parents only)
 ``dzero_pt``       float32[] non-prompt D0 / anti-D0 pT, GeV/c
 ``dzero_y``        float32[] non-prompt D0 / anti-D0 rapidity
+``dzero_phi``      float32[] non-prompt D0 / anti-D0 azimuth, rad
 =================  ========  ====================================================
 
 The tree is written with uproot's ``mktree``/``extend`` (a TTree, not an RNTuple). Provenance
@@ -46,7 +47,7 @@ TREE_NAME = "decays"
 PROVENANCE_KEY = "provenance"
 PARENT_BRANCHES = ("parent_pdg", "parent_pt", "parent_y", "parent_phi", "parent_weight")
 ELECTRON_BRANCHES = ("electron_pt", "electron_eta", "electron_phi", "electron_charge", "electron_origin", "electron_weight")
-DZERO_BRANCHES = ("dzero_pt", "dzero_y")
+DZERO_BRANCHES = ("dzero_pt", "dzero_y", "dzero_phi")
 
 
 def _tree_columns(decays: ak.Array) -> dict:
@@ -70,6 +71,7 @@ def _tree_columns(decays: ak.Array) -> dict:
             {
                 "pt": ak.values_astype(decays.dzero.pt, np.float32),
                 "y": ak.values_astype(decays.dzero.y, np.float32),
+                "phi": ak.values_astype(decays.dzero.phi, np.float32),
             }
         ),
     }

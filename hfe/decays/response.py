@@ -86,10 +86,10 @@ class ResponseMatrix:
             )
 
 
-# daughter -> (pT branch, acceptance branch, origin branch or None, weight branch)
+# daughter -> (pT branch, acceptance branch, origin branch or None, weight branch, azimuth branch)
 DAUGHTER_BRANCHES = {
-    "electron": ("electron_pt", "electron_eta", "electron_origin", "electron_weight"),
-    "dzero": ("dzero_pt", "dzero_y", None, "parent_weight"),  # a D0 carries its parent's weight
+    "electron": ("electron_pt", "electron_eta", "electron_origin", "electron_weight", "electron_phi"),
+    "dzero": ("dzero_pt", "dzero_y", None, "parent_weight", "dzero_phi"),  # a D0 carries its parent's weight
 }
 
 
@@ -111,7 +111,7 @@ def build_response(
     ``flow=True`` weights every electron by cos 2(phi_e - phi_parent) (rounded to multiples of
     2^-32 so that the sums stay exact): the flow response C of :mod:`hfe.flow.v2`.
     """
-    pt_branch, acceptance_branch, origin_branch, weight_branch = DAUGHTER_BRANCHES[daughter]
+    pt_branch, acceptance_branch, origin_branch, weight_branch, phi_branch = DAUGHTER_BRANCHES[daughter]
     pt_max, y_max = library_kinematics(paths)
     origin_weight = np.asarray(origin_weight, dtype=float)
     if parent_edges[-1] > pt_max + 1e-9:
@@ -124,7 +124,7 @@ def build_response(
     parents = np.zeros(len(parent_edges) - 1)
     branches = list(dict.fromkeys(b for b in ("parent_pt", pt_branch, acceptance_branch, origin_branch, weight_branch) if b))
     if flow:
-        branches += ["parent_phi", "electron_phi"]
+        branches += ["parent_phi", phi_branch]
     for batch in iterate_decays(paths, branches, step_size):
         parents += np.histogram(ak.to_numpy(batch.parent_pt), bins=parent_edges)[0]
         daughter_pt = batch[pt_branch]
@@ -133,7 +133,7 @@ def build_response(
         weight = ak.to_numpy(ak.flatten(ak.broadcast_arrays(batch[weight_branch], daughter_pt)[0][accepted]))
         if flow:
             parent_phi = ak.broadcast_arrays(batch.parent_phi, daughter_pt)[0][accepted]
-            delta = ak.to_numpy(ak.flatten(batch.electron_phi[accepted])).astype(float) - ak.to_numpy(ak.flatten(parent_phi))
+            delta = ak.to_numpy(ak.flatten(batch[phi_branch][accepted])).astype(float) - ak.to_numpy(ak.flatten(parent_phi))
             weight = weight * np.cos(2.0 * delta)
         pt = ak.to_numpy(ak.flatten(daughter_pt[accepted]))
         origin = ak.to_numpy(ak.flatten(batch[origin_branch][accepted])) if origin_branch else np.zeros(len(pt))
@@ -189,8 +189,9 @@ def build_species_response(
     )
 
 
-def build_dzero_response(species: str, paths: Sequence[str | Path], response_config: dict, pt_max: float) -> ResponseMatrix:
-    """Non-prompt D0 response of one beauty species (PYTHIA's B -> D0 X tables, not rescaled)."""
+def build_dzero_response(species: str, paths: Sequence[str | Path], response_config: dict, pt_max: float, flow: bool = False) -> ResponseMatrix:
+    """Non-prompt D0 response of one beauty species (PYTHIA's B -> D0 X tables, not rescaled);
+    ``flow``: every D0 weighted by cos 2(phi_D0 - phi_B), the B -> D0 flow response."""
     edges = response_config["dzero_pt_edges"]
     provenance = {
         "species": species,
@@ -208,4 +209,5 @@ def build_dzero_response(species: str, paths: Sequence[str | Path], response_con
         response_config["step_size"],
         provenance,
         daughter="dzero",
+        flow=flow,
     )

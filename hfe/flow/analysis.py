@@ -1,18 +1,31 @@
 """v2 of c -> e and b -> e in one Pb-Pb system (formulas in :mod:`hfe.flow.v2`).
 
-1. The D-meson v2 is fitted (form ``flow.dmeson_v2.<system>``) in KE_T = m_T - m (default,
-   NCQ-inspired) or in pT; the charm species share it.
-2. v2 of c -> e: the D v2 through the flow responses, weighted by the charm spectra of the
-   system's decomposition; its error from the D-meson v2 fit covariance.
-3. v2 of b -> e, (a) bin by bin from the HFE v2, v2 of c -> e and f_b of the decomposition;
-   (b) global fit: the B-hadron v2 (``flow.beauty_v2_form``: by default ``ncq_scaled``, a free
-   amplitude times the NCQ-scaled D-meson v2, well defined also for no flow; or a shape in KE_T)
-   decayed to electrons and fitted, with the D-meson v2 parameters, to the D-meson v2 points
-   and the HFE v2 points (model (1 - f_b) v2^{c->e} + f_b v2^{b->e} per bin).
-4. NCQ hypothesis: B v2 = D v2 at the same KE_T/n_q (n_q = 2), decayed to electrons; the
-   deviation of (a) and (b) from it in ``flow.ncq_range`` as chi2, p-value, significance and
-   confidence level.
-5. Comparisons (chi2, p-value, confidence level) with published v2 tables in a pT range.
+1. **D-meson v2 alone.** The D-meson v2 (form ``flow.dmeson_v2.<system>``, in KE_T of the D0 by
+   default or in pT) is fitted to the D-meson v2 table only, with its covariance (statistics
+   diagonal, systematics correlated in pT as ``decomposition.systematic_correlation``).
+2. **Hadron v2 per species.** D0, D+, Ds: the D-meson v2 at their own KE_T (``ket``) or pT
+   (``pt``); Lambda_c: NCQ-scaled (n_q = 3, own mass; ``flow.lambda_c_v2: ncq``) or the D-meson
+   v2 (``dmeson``). NCQ hypothesis for beauty: every beauty species NCQ-scaled from the D-meson
+   v2 (B mesons n_q = 2, Lambda_b n_q = 3, own masses).
+3. **c -> e v2 and the NCQ band** come from the D-meson v2 fit alone (and the decomposition's
+   spectra, which weight the species and the parent pT): the HFE v2 does not enter them.
+4. **b -> e v2**, (a) bin by bin: [v2^HFE - (1 - f_b) v2^{c->e}] / f_b; (b) global fit: the
+   B-hadron v2 (``flow.beauty_v2_form``: ``ncq_scaled`` = an amplitude times the NCQ
+   prediction, 1 = NCQ, 0 = no flow; or a shape in KE_T) fitted to the HFE v2 points in
+   ``flow.hfe_v2_fit_range`` with the D-meson v2 and the decomposition fixed: the HFE v2
+   constrains only beauty.
+5. **Full covariance** (:mod:`hfe.stats.linear_propagation`) of every output over three
+   independent sources: the HFE v2 points (their table covariance), the D-meson v2 fit
+   parameters (its covariance) and the decomposition fit parameters (its covariance: f_b and
+   the spectra). The B-hadron v2 parameters follow every source (refit to first order).
+6. **NCQ test** in ``flow.ncq_range`` (bins inside the window, edges at its ends): the
+   bin-by-bin b -> e v2 minus the NCQ band, chi2 = d^T V^-1 d with the full covariance of the
+   difference; the amplitude of ``ncq_scaled`` fitted to the HFE v2 points inside the same
+   window, tested against 1 with its full error. The systematic variations enter as correlated
+   terms in :mod:`hfe.outputs.claims` (they need every variation's result).
+7. **Comparisons** with published b -> e v2 tables, and the predicted non-prompt D0 v2 at the D0
+   pT (the B-hadron v2 through the B -> D0 flow response) with the ALICE non-prompt D0 v2:
+   chi2 with our full covariance plus theirs (:func:`hfe.decomposition.system.compatibility`).
 """
 
 from __future__ import annotations
@@ -23,72 +36,174 @@ import numpy as np
 
 from hfe.core.binning import average_over_bins, bins_inside
 from hfe.core.catalogue import TITLES
+from hfe.core.errors import ConfigError
+from hfe.core.quark_scaling import ncq_scaled_v2, species_v2, transverse_kinetic_energy
 from hfe.core.species import SPECIES
 from hfe.core.systems import CollisionSystem
+from hfe.decays.folding import parent_yield_per_bin
 from hfe.decays.response import ResponseMatrix
-from hfe.decomposition.global_fit import Dataset, global_fit, propagate
+from hfe.decomposition.global_fit import Dataset, FitOutcome, FlavourModel, global_fit
 from hfe.decomposition.inputs import FitInputs
 from hfe.decomposition.output import outcome_from_summary
 from hfe.decomposition.settings import DecompositionSettings
-from hfe.decomposition.system import electron_results, system_models
+from hfe.decomposition.system import compatibility, scaled_responses, system_models
 from hfe.fitting.curve_fits import bin_average
 from hfe.fitting.shapes import FORMS, Curve
 from hfe.flow.settings import FlowSettings
-from hfe.flow.v2 import beauty_v2_bin_by_bin, deviation, electron_v2, ncq_scaled_v2, transverse_kinetic_energy
+from hfe.flow.v2 import beauty_v2_bin_by_bin, covariance_test, flow_sums
 from hfe.stats.covariance import table_covariance
+from hfe.stats.linear_propagation import LinearPropagation, Source, covariance_from_sources
 from hfe.tables.published import MeasurementTable, load_comparison, write_result
 
-D_MASS = SPECIES["D0"].mass
-B_MASS = SPECIES["Bplus"].mass
+D_REFERENCE = SPECIES["D0"]  # the D-meson v2 (ALICE: average of D0, D+, D*+) is a function of the D0 KE_T
+B_REFERENCE = SPECIES["Bplus"]  # shapes of the B-hadron v2 other than ncq_scaled are in the B+ KE_T
+COVARIANCE_METHOD = (
+    "full covariance, linear propagation of the HFE v2 points (table covariance), the D-meson v2 fit "
+    "and the decomposition fit (their covariances), the B-hadron v2 refitted to first order"
+)
 
 
-def load_flow_responses(paths) -> dict:
-    """Flow responses (daughter ``electron_flow``) by species."""
-    responses = {}
+def load_flow_responses(paths) -> tuple[dict, dict]:
+    """(electron flow responses, B -> D0 flow responses) by species."""
+    electrons, dzero = {}, {}
     for path in paths:
         response = ResponseMatrix.load(path)
-        if response.daughter == "electron_flow":
-            responses[response.provenance["species"]] = response
-    return responses
+        target = {"electron_flow": electrons, "dzero_flow": dzero}.get(response.daughter)
+        if target is not None:
+            target[response.provenance["species"]] = response
+    return electrons, dzero
 
 
 def v2_curve(form: str, prefix: str, parameters: Mapping, fixed: Mapping, variable: str, mass: float) -> Callable:
     """A v2 shape with parameters ``<prefix>_<name>``, as a function of pT (shape in KE_T or pT)."""
-    values = {p: parameters[f"{prefix}_{p}"] for p in FORMS[form].parameters}
+    values = {p: parameters[f"{prefix}_{p}"] for p in FORMS[form].parameters if p not in fixed}
     shape = Curve(form, {**values, **fixed})
     if variable == "ket":
         return lambda pt: shape(transverse_kinetic_energy(pt, mass))
     return shape
 
 
-class FlowModel:
-    """Electron v2 of both flavours for given D-meson and B-hadron v2 shapes."""
+def charm_hadron_v2(dmeson_v2: Callable, species: list[str], variable: str, lambda_c_v2: str) -> dict[str, Callable]:
+    """v2 of each charm species from the D-meson v2 (a function of the D0 pT): mesons at their own
+    KE_T (``ket``: NCQ scaling between equal n_q) or at the same pT (``pt``); Lambda_c
+    NCQ-scaled (``ncq``: n_q = 3, its mass) or as a meson (``dmeson``)."""
+    out = {}
+    for name in species:
+        target = SPECIES[name]
+        if target.quarks == 3 and lambda_c_v2 == "ncq":
+            out[name] = species_v2(dmeson_v2, D_REFERENCE, target)
+        elif variable == "ket":
+            out[name] = ncq_scaled_v2(dmeson_v2, D_REFERENCE.mass, target.mass)
+        else:
+            out[name] = dmeson_v2
+    return out
 
-    def __init__(self, charm, beauty, parameters, electrons, flows, low, high):
-        self.low, self.high = np.asarray(low), np.asarray(high)
-        self.edges = charm.electron_edges
-        self.models = {"charm": charm, "beauty": beauty}
-        self.spectra = {}
-        for model in (charm, beauty):
-            for species in model.electron_responses:
-                self.spectra[species] = model.species_spectrum(parameters, species)
-        self.yields = {f: m.electrons(parameters) for f, m in self.models.items()}
-        self.electrons, self.flows = electrons, flows
 
-    def electron_v2(self, flavour: str, hadron_v2: Callable) -> np.ndarray:
-        """Bin-averaged (yield-weighted) v2 of the flavour's electrons."""
-        species = list(self.models[flavour].electron_responses)
-        fine = electron_v2(
-            {s: self.electrons[s] for s in species}, {s: self.flows[s] for s in species}, self.spectra, {s: hadron_v2 for s in species}
-        )
-        weight = self.yields[flavour]
-        numerator = average_over_bins(self.edges, np.nan_to_num(fine) * weight, self.low, self.high)
-        return numerator / average_over_bins(self.edges, weight, self.low, self.high)
+def ncq_beauty_v2(dmeson_v2: Callable, species: list[str]) -> dict[str, Callable]:
+    """NCQ hypothesis: every beauty species' v2 NCQ-scaled from the D-meson v2."""
+    return {name: species_v2(dmeson_v2, D_REFERENCE, SPECIES[name]) for name in species}
+
+
+class DaughterFlow:
+    """Yield-weighted v2 of a flavour's daughters (electrons, or non-prompt D0) averaged over the
+    bins [low, high]: sum_s C_s (v2_s N_s) / sum_s R_s N_s (:func:`hfe.flow.v2.electron_v2`),
+    N_s the species' parents of the decomposition's spectrum."""
+
+    def __init__(self, model: FlavourModel, responses: Mapping[str, ResponseMatrix], flow_responses: Mapping[str, ResponseMatrix], low, high):
+        missing = sorted(set(responses) - set(flow_responses))
+        if missing:
+            raise ConfigError(f"no flow response for species {missing} (results/responses/*_flow.npz)")
+        self.model, self.responses, self.flows = model, responses, flow_responses
+        self.low, self.high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+        self.edges = next(iter(responses.values())).daughter_edges
+        self._parents: tuple | None = None
+
+    def parents(self, parameters: Mapping) -> dict[str, np.ndarray]:
+        key = tuple(float(parameters[n]) for n in self.model.parameter_names)
+        if self._parents is None or self._parents[0] != key:
+            self._parents = (key, {s: parent_yield_per_bin(r, self.model.species_spectrum(parameters, s)) for s, r in self.responses.items()})
+        return self._parents[1]
+
+    def __call__(self, parameters: Mapping, hadron_v2: Mapping[str, Callable]) -> np.ndarray:
+        numerator, denominator = flow_sums(self.responses, self.flows, self.parents(parameters), hadron_v2)
+        average = average_over_bins(self.edges, numerator, self.low, self.high)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return average / average_over_bins(self.edges, denominator, self.low, self.high)
+
+
+def beauty_fraction_function(charm: FlavourModel, beauty: FlavourModel, low, high) -> Callable[[Mapping], np.ndarray]:
+    """f_b = <b -> e> / <c -> e + b -> e> over the bins [low, high]."""
+    edges, low, high = charm.electron_edges, np.asarray(low), np.asarray(high)
+
+    def fraction(p):
+        b = average_over_bins(edges, beauty.electrons(p), low, high)
+        return b / (b + average_over_bins(edges, charm.electrons(p), low, high))
+
+    return fraction
 
 
 def _v2_table_in_range(table: MeasurementTable, low: float, high: float) -> MeasurementTable:
     """Bins with a width inside [low, high]."""
     return table.select(bins_inside(table.pt_low, table.pt_high, low, high) & (table.pt_high > table.pt_low))
+
+
+def fit_dmeson_v2(table: MeasurementTable, spec: Mapping, variable: str, decomposition_settings: DecompositionSettings, max_chi2_ndf: float):
+    """The D-meson v2 fitted alone: (outcome over ``dv2_<p>``, v2 of the D0 pT as a function of
+    the parameters)."""
+    form = spec["form"]
+    given = spec.get("parameters", {})
+    fixed = {k: v for k, v in given.items() if k not in FORMS[form].parameters}
+    free = [p for p in FORMS[form].parameters if p not in fixed]
+    start = {f"dv2_{p}": given.get(p, FORMS[form].start[p]) for p in free}
+    limits = {f"dv2_{p}": v for p, v in (FORMS[form].limits or {}).items() if p in free}
+
+    def dmeson_v2(p):
+        return v2_curve(form, "dv2", p, fixed, variable, D_REFERENCE.mass)
+
+    covariance = table_covariance(table, decomposition_settings.systematic_correlation)
+    dataset = Dataset("D-meson v2", table, lambda p: bin_average(dmeson_v2(p), table.pt_low, table.pt_high), covariance)
+    return global_fit([dataset], start, limits, {}, max_chi2_ndf), dmeson_v2
+
+
+def _source(label: str, outcome: FitOutcome) -> Source:
+    return Source(label, tuple(outcome.names), np.array([outcome.parameters[n] for n in outcome.names]), np.asarray(outcome.covariance))
+
+
+class BeautyV2:
+    """The B-hadron v2 of the global fit: ``ncq_scaled`` (amplitude ``bv2_scale`` x the NCQ
+    prediction) or a shape in the B+ KE_T (``bv2_<p>``), NCQ-scaled to every beauty species."""
+
+    def __init__(self, form: str, species: list[str], dmeson_v2: Callable):
+        self.form, self.species, self.dmeson_v2 = form, species, dmeson_v2
+        if form == "ncq_scaled":
+            self.start, self.limits = {"bv2_scale": 0.5}, {"bv2_scale": (-50.0, 50.0)}  # wide: an unconstrained amplitude shows as a large error
+        else:
+            self.start = {f"bv2_{p}": FORMS[form].start[p] for p in FORMS[form].parameters}
+            self.limits = {f"bv2_{p}": v for p, v in (FORMS[form].limits or {}).items()}
+
+    def __call__(self, p: Mapping) -> dict[str, Callable]:
+        if self.form == "ncq_scaled":
+            ncq = ncq_beauty_v2(self.dmeson_v2(p), self.species)
+            return {s: (lambda pt, f=f: p["bv2_scale"] * f(pt)) for s, f in ncq.items()}
+        shape = v2_curve(self.form, "bv2", p, {}, "ket", B_REFERENCE.mass)
+        return {s: species_v2(shape, B_REFERENCE, SPECIES[s]) for s in self.species}
+
+
+def fit_beauty_v2(
+    table: MeasurementTable, point: Mapping, model: Callable, beauty: BeautyV2, data_covariance: np.ndarray, model_sources, max_chi2_ndf: float
+) -> tuple[FitOutcome, np.ndarray]:
+    """Fit the B-hadron v2 parameters to the HFE v2 points ``table`` with every other parameter
+    of ``point`` fixed. The chi2 uses the data covariance plus the model's own uncertainty from
+    ``model_sources`` (the D-meson v2 fit and the decomposition: the c -> e v2 and f_b the model
+    is built of), evaluated at the fitted B v2 (one iteration from a data-only fit): the HFE v2
+    constrains beauty only, and the chi2 knows how well the charm part is known. Returns the
+    outcome and the chi2's covariance."""
+    covariance = data_covariance
+    for bound in (np.inf, max_chi2_ndf):
+        dataset = Dataset("HFE v2", table, lambda b: model({**point, **b}), covariance)
+        outcome = global_fit([dataset], beauty.start, beauty.limits, {}, bound)
+        covariance = data_covariance + covariance_from_sources(model, {**point, **outcome.parameters}, model_sources)
+    return outcome, covariance
 
 
 def flow_of_system(
@@ -101,98 +216,188 @@ def flow_of_system(
     dzero: Mapping,
     flows: Mapping,
     inputs: FitInputs,
+    dzero_flows: Mapping | None = None,
+    with_covariance: bool = True,
 ) -> dict:
     """All v2 results of one Pb-Pb system; ``decomposition`` is the system's fit summary (made
-    with ``decomposition_settings``); ``inputs`` the published tables."""
-    variable = settings.v2_variable
+    with ``decomposition_settings``); ``inputs`` the published tables; ``flows``/``dzero_flows``
+    the electron and B -> D0 flow responses. ``with_covariance=False`` (bootstrap replicas):
+    central values only, the errors are NaN."""
     fit = outcome_from_summary(decomposition)
     charm, beauty = system_models(system, decomposition_settings, electrons, dzero, inputs)
-    usable = np.isfinite(hfe_v2.value) & (hfe_v2.symmetric_stat > 0)
-    low, high = hfe_v2.pt_low[usable], hfe_v2.pt_high[usable]
-    flow = FlowModel(charm, beauty, fit.parameters, electrons, flows, low, high)
-    f_b = electron_results(fit, charm, beauty, low, high)["beauty_fraction"]
-
-    spec = settings.dmeson_v2[system.name]
-    d_table = inputs.dmeson_v2[system.name]
-    form_d, form_b = spec["form"], settings.beauty_v2_form
-    fixed_d = {k: v for k, v in spec.get("parameters", {}).items() if k not in FORMS[form_d].parameters}
-    start = {f"d_{p}": spec.get("parameters", {}).get(p, FORMS[form_d].start[p]) for p in FORMS[form_d].parameters}
-    limits = {f"d_{p}": v for p, v in (FORMS[form_d].limits or {}).items()}
-    if form_b == "ncq_scaled":
-        start["b_scale"], limits["b_scale"] = 0.5, (-50.0, 50.0)  # wide: an unconstrained amplitude shows as a large error
-    else:
-        start.update({f"b_{p}": FORMS[form_b].start[p] for p in FORMS[form_b].parameters})
-        limits.update({f"b_{p}": v for p, v in (FORMS[form_b].limits or {}).items()})
-
-    def d_v2(p):
-        return v2_curve(form_d, "d", p, fixed_d, variable, D_MASS)
-
-    def b_v2(p):
-        if form_b == "ncq_scaled":  # amplitude x the NCQ-scaled D-meson v2: 1 = NCQ, 0 = no flow
-            ncq_shape = ncq_scaled_v2(d_v2(p), D_MASS, B_MASS)
-            return lambda pt: p["b_scale"] * ncq_shape(pt)
-        return v2_curve(form_b, "b", p, {}, "ket", B_MASS)
-
+    flows = scaled_responses(flows, {s: f for s, f in decomposition_settings.semileptonic_scale.items() if s in flows})
     correlation = decomposition_settings.systematic_correlation
-    d_dataset = Dataset("D-meson v2", d_table, lambda p: bin_average(d_v2(p), d_table.pt_low, d_table.pt_high), table_covariance(d_table, correlation))
-    hfe_in_fit = _v2_table_in_range(hfe_v2.select(usable), *settings.hfe_v2_fit_range)
-    fit_flow = FlowModel(charm, beauty, fit.parameters, electrons, flows, hfe_in_fit.pt_low, hfe_in_fit.pt_high)
-    f_b_fit = electron_results(fit, charm, beauty, hfe_in_fit.pt_low, hfe_in_fit.pt_high)["beauty_fraction"][0]
-
-    def hfe_model(p):
-        return (1 - f_b_fit) * fit_flow.electron_v2("charm", d_v2(p)) + f_b_fit * fit_flow.electron_v2("beauty", b_v2(p))
-
-    hfe_dataset = Dataset("HFE v2", hfe_in_fit, hfe_model, table_covariance(hfe_in_fit, correlation))
-    outcome = global_fit([d_dataset, hfe_dataset], start, limits, {}, settings.max_chi2_ndf)
-
-    charm_v2 = propagate(lambda p: flow.electron_v2("charm", d_v2(p)), outcome)
-    beauty_fit = propagate(lambda p: flow.electron_v2("beauty", b_v2(p)), outcome)
-    ncq_hadron = lambda p: ncq_scaled_v2(d_v2(p), D_MASS, B_MASS)  # noqa: E731
-    ncq = propagate(lambda p: flow.electron_v2("beauty", ncq_hadron(p)), outcome)
-    hfe = (hfe_v2.value[usable], hfe_v2.symmetric_stat[usable])
-    bin_by_bin = beauty_v2_bin_by_bin(hfe, charm_v2, f_b, settings.min_beauty_fraction)
+    usable = np.isfinite(hfe_v2.value) & (hfe_v2.symmetric_stat > 0)
+    hfe = hfe_v2.select(usable)
+    low, high = hfe.pt_low, hfe.pt_high
     window = bins_inside(low, high, *settings.ncq_range)
-    deviations = {
-        "bin_by_bin": deviation(bin_by_bin["value"][window], np.hypot(bin_by_bin["error"], ncq[1])[window], ncq[0][window]),
-        "global_fit": deviation(beauty_fit[0][window], np.hypot(beauty_fit[1], ncq[1])[window], ncq[0][window]),
+
+    d_outcome, dmeson_v2 = fit_dmeson_v2(inputs.dmeson_v2[system.name], settings.dmeson_v2[system.name], settings.v2_variable,
+                                         decomposition_settings, settings.max_chi2_ndf)
+    charm_species, beauty_species = list(charm.electron_responses), list(beauty.electron_responses)
+    beauty_v2 = BeautyV2(settings.beauty_v2_form, beauty_species, dmeson_v2)
+
+    def electron_flow(model, lo, hi):
+        return DaughterFlow(model, model.electron_responses, {s: flows[s] for s in model.electron_responses}, lo, hi)
+
+    charm_flow, beauty_flow = electron_flow(charm, low, high), electron_flow(beauty, low, high)
+    fraction = beauty_fraction_function(charm, beauty, low, high)
+    hfe_names = [f"hfe_v2_{i}" for i in range(len(hfe))]
+    sources = [
+        Source("HFE v2 points", tuple(hfe_names), hfe.value, table_covariance(hfe, correlation)),
+        _source("D-meson v2 fit", d_outcome),
+        _source("decomposition fit", fit),
+    ]
+
+    def charm_v2(p):
+        return charm_flow(p, charm_hadron_v2(dmeson_v2(p), charm_species, settings.v2_variable, settings.lambda_c_v2))
+
+    def ncq_v2(p):
+        return beauty_flow(p, ncq_beauty_v2(dmeson_v2(p), beauty_species))
+
+    def bin_by_bin(p):
+        return beauty_v2_bin_by_bin(np.array([p[n] for n in hfe_names]), charm_v2(p), fraction(p))
+
+    def hfe_model_on(selection: np.ndarray):
+        """The HFE v2 model (1 - f_b) v2^{c->e} + f_b v2^{b->e} on the selected HFE v2 bins."""
+        c_flow, b_flow = electron_flow(charm, low[selection], high[selection]), electron_flow(beauty, low[selection], high[selection])
+        f = beauty_fraction_function(charm, beauty, low[selection], high[selection])
+
+        def model(p):
+            hadrons = charm_hadron_v2(dmeson_v2(p), charm_species, settings.v2_variable, settings.lambda_c_v2)
+            f_b = f(p)
+            return (1 - f_b) * c_flow(p, hadrons) + f_b * b_flow(p, beauty_v2(p))
+
+        return model
+
+    def beauty_fit(selection: np.ndarray) -> tuple[FitOutcome, LinearPropagation]:
+        """The B-hadron v2 fitted to the HFE v2 points ``selection``, and the propagation that
+        lets it follow every source."""
+        point = {n: float(v) for s in sources for n, v in zip(s.names, s.values)}
+        model = hfe_model_on(selection)
+        names = [n for n, keep in zip(hfe_names, selection) if keep]
+        table = hfe.select(selection)
+        outcome, covariance = fit_beauty_v2(table, point, model, beauty_v2, table_covariance(table, correlation), sources[1:], settings.max_chi2_ndf)
+        fitted = {n: outcome.parameters[n] for n in beauty_v2.start}
+        propagation = LinearPropagation(
+            sources, fitted, lambda p: np.array([p[n] for n in names]), model, covariance,
+            {n: 0.1 * outcome.errors[n] for n in fitted},
+        ) if with_covariance else None
+        return outcome, propagation
+
+    fit_range = bins_inside(low, high, *settings.hfe_v2_fit_range)
+    outcome, propagation = beauty_fit(fit_range)
+    point = {n: float(v) for s in sources for n, v in zip(s.names, s.values)} | {n: outcome.parameters[n] for n in beauty_v2.start}
+
+    def global_v2(p):
+        return beauty_flow(p, beauty_v2(p))
+
+    outputs = {"ctoe_v2": charm_v2, "btoe_v2_bin_by_bin": bin_by_bin, "btoe_v2_global_fit": global_v2, "btoe_v2_ncq": ncq_v2}
+    n = len(hfe)
+    stacked = lambda p: np.concatenate([f(p) for f in outputs.values()])  # noqa: E731
+    values = stacked(point)
+    if with_covariance:
+        jacobian = propagation.total_jacobian(stacked)
+        covariance = jacobian @ propagation.covariance @ jacobian.T
+        contributions = propagation.contributions(jacobian)
+    else:
+        covariance = np.full((4 * n, 4 * n), np.nan)
+        contributions = {}
+    block = {name: slice(i * n, (i + 1) * n) for i, name in enumerate(outputs)}
+    tables = {name: (values[b], np.sqrt(np.clip(np.diag(covariance)[b], 0.0, None))) for name, b in block.items()}
+    f_b = fraction(point)
+    unconstrained = f_b < settings.min_beauty_fraction
+
+    # NCQ test, bin by bin: d = b->e v2 - NCQ band in the window, with the covariance of d
+    test_bins = window & ~unconstrained
+    difference = (values[block["btoe_v2_bin_by_bin"]] - values[block["btoe_v2_ncq"]])[test_bins]
+    select = np.flatnonzero(test_bins)
+    rows = np.concatenate([block["btoe_v2_bin_by_bin"].start + select, block["btoe_v2_ncq"].start + select])
+    sign = np.concatenate([np.ones(len(select)), -np.ones(len(select))])
+    if with_covariance:
+        j_difference = (sign[:, None] * jacobian[rows]).reshape(2, len(select), -1).sum(axis=0)
+        difference_covariance = j_difference @ propagation.covariance @ j_difference.T
+    else:
+        difference_covariance = np.full((len(select), len(select)), np.nan)
+    ncq = {
+        "pt_range": list(settings.ncq_range),
+        "bins": {"low": low[test_bins].tolist(), "high": high[test_bins].tolist()},
+        "bin_by_bin": {**covariance_test(difference, difference_covariance, COVARIANCE_METHOD),
+                       "residual": difference.tolist(), "residual_covariance": difference_covariance.tolist()},
     }
-    if form_b == "ncq_scaled":  # the fitted bins are fully correlated: test the amplitude itself (NCQ: 1)
-        deviations["global_fit"] = {
-            **deviation(np.array([outcome.parameters["b_scale"]]), np.array([outcome.errors["b_scale"]]), np.array([1.0])),
-            "amplitude": outcome.parameters["b_scale"],
-            "amplitude_error": outcome.errors["b_scale"],
+    if settings.beauty_v2_form == "ncq_scaled":  # the amplitude fitted inside the window, tested against 1
+        amplitude_outcome, amplitude_propagation = beauty_fit(window)
+        amplitude = amplitude_outcome.parameters["bv2_scale"]
+        error = float(np.sqrt(amplitude_propagation.fitted_covariance()[0, 0])) if with_covariance else float("nan")
+        ncq["global_fit"] = {
+            **covariance_test(np.array([amplitude - 1.0]), np.array([[error**2]]), COVARIANCE_METHOD),
+            "amplitude": amplitude, "amplitude_error": error, "amplitude_fit_error_hfe_only": amplitude_outcome.errors["bv2_scale"],
+            "residual": [amplitude - 1.0], "residual_covariance": [[error**2]],
+            "fit_chi2": amplitude_outcome.chi2, "fit_ndf": amplitude_outcome.ndf,
         }
-    comparisons = []
-    for item in settings.comparisons.get(system.name, []):
-        table = load_comparison(item)
-        table = _v2_table_in_range(table, *item.get("pt_range", [0.0, np.inf]))
-        compare_flow = FlowModel(charm, beauty, fit.parameters, electrons, flows, table.pt_low, table.pt_high)
-        if item["quantity"] == "btoe_v2":
-            ours = propagate(lambda p: compare_flow.electron_v2("beauty", b_v2(p)), outcome)
-        else:  # B-hadron v2 of the global fit at the hadron pT (a hadron-level reference)
-            ours = propagate(lambda p: bin_average(b_v2(p), table.pt_low, table.pt_high), outcome)
-        stat, syst = table.symmetric_stat, table.symmetric_syst
-        result = deviation(ours[0], np.sqrt(stat**2 + syst**2 + ours[1] ** 2), table.value)
-        comparisons.append({"name": item["name"], "quantity": item["quantity"], "pt_range": [float(table.pt_low.min()), float(table.pt_high.max())], **result})
-    return {
-        "bins": {"low": low, "high": high},
-        "tables": {
-            "ctoe_v2": charm_v2,
-            "btoe_v2_bin_by_bin": (bin_by_bin["value"], bin_by_bin["error"]),
-            "btoe_v2_global_fit": beauty_fit,
-            "btoe_v2_ncq": ncq,
-        },
-        "summary": {
-            "system": system.name,
-            "v2_variable": variable,
-            "global_fit": outcome.summary(),
-            "ncq_deviation": {"pt_range": list(settings.ncq_range), **deviations},
-            "unconstrained_bins": [[float(a), float(b)] for a, b, u in zip(low, high, bin_by_bin["unconstrained"]) if u],
-            "comparisons": comparisons,
-        },
+    else:  # a shape: its bins minus the NCQ band in the window
+        rows = np.concatenate([block["btoe_v2_global_fit"].start + np.flatnonzero(window), block["btoe_v2_ncq"].start + np.flatnonzero(window)])
+        k = int(window.sum())
+        d = (values[block["btoe_v2_global_fit"]] - values[block["btoe_v2_ncq"]])[window]
+        j = (np.concatenate([np.ones(k), -np.ones(k)])[:, None] * jacobian[rows]).reshape(2, k, -1).sum(axis=0) if with_covariance else None
+        v = j @ propagation.covariance @ j.T if with_covariance else np.full((k, k), np.nan)
+        ncq["global_fit"] = {**covariance_test(d, v, COVARIANCE_METHOD), "residual": d.tolist(), "residual_covariance": v.tolist()}
+
+    # b -> e v2 different from zero: bin by bin in the HFE v2 fit range, and the fitted amplitude
+    nonzero_bins = np.flatnonzero(fit_range & ~unconstrained)
+    bbb = block["btoe_v2_bin_by_bin"]
+    residual, residual_covariance = values[bbb][nonzero_bins], covariance[bbb, bbb][np.ix_(nonzero_bins, nonzero_bins)]
+    nonzero = {
+        "pt_range": list(settings.hfe_v2_fit_range),
+        "bin_by_bin": {**covariance_test(residual, residual_covariance, COVARIANCE_METHOD),
+                       "residual": residual.tolist(), "residual_covariance": residual_covariance.tolist()},
     }
+    if settings.beauty_v2_form == "ncq_scaled":
+        error = float(np.sqrt(propagation.fitted_covariance()[0, 0])) if with_covariance else float("nan")
+        amplitude = outcome.parameters["bv2_scale"]
+        nonzero["global_fit"] = {**covariance_test(np.array([amplitude]), np.array([[error**2]]), COVARIANCE_METHOD),
+                                 "amplitude": amplitude, "amplitude_error": error, "residual": [amplitude], "residual_covariance": [[error**2]]}
+
+    comparisons = []
+    if with_covariance:
+        for item in settings.comparisons.get(system.name, []):
+            comparisons.append(_comparison(item, item["quantity"], beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation))
+    rhic = settings.rhic_btoe_v2
+    rhic_test = None
+    if with_covariance and rhic is not None and rhic["system"] == system.name:
+        rhic_test = _comparison({**rhic, "pt_range": rhic.get("pt_range", [1.0, 3.0])}, "btoe_v2", beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation)
+    summary = {
+        "system": system.name,
+        "v2_variable": settings.v2_variable,
+        "lambda_c_v2": settings.lambda_c_v2,
+        "covariance": COVARIANCE_METHOD,
+        "dmeson_v2_fit": d_outcome.summary(),
+        "global_fit": outcome.summary(),
+        "ncq_deviation": ncq,
+        "nonzero_test": nonzero,
+        "unconstrained_bins": [[float(a), float(b)] for a, b, u in zip(low, high, unconstrained) if u],
+        "comparisons": comparisons,
+        "rhic_lhc_test": rhic_test,
+        "covariances": {name: covariance[b, b].tolist() for name, b in block.items()},
+        "error_sources": {label: {name: np.sqrt(np.clip(np.diag(c)[b], 0, None)).tolist() for name, b in block.items()} for label, c in contributions.items()},
+    }
+    return {"bins": {"low": low, "high": high}, "tables": tables, "summary": summary}
 
 
+def _comparison(item, quantity, beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation) -> dict:
+    """Our b -> e v2 (``btoe_v2``) or non-prompt D0 v2 at the D0 pT (``nonprompt_d0_v2``) on the
+    bins of a published table, with the full covariance, against the table (both covariances)."""
+    table = _v2_table_in_range(load_comparison(item), *item.get("pt_range", [0.0, np.inf]))
+    if quantity == "btoe_v2":
+        daughters = electron_flow(beauty, table.pt_low, table.pt_high)
+    else:
+        if not dzero_flows:
+            raise ConfigError(f"comparison {item['name']!r}: the non-prompt D0 v2 needs the B -> D0 flow responses (results/responses/*_to_D0_flow.npz)")
+        daughters = DaughterFlow(beauty, beauty.dzero_responses, dzero_flows, table.pt_low, table.pt_high)
+    value, covariance = propagation.covariance_of(lambda p: daughters(p, beauty_v2(p)))
+    result = compatibility({"value": value, "covariance": covariance}, table, correlation)
+    return {"name": item["name"], "quantity": quantity, **result, "ours": value.tolist(), "ours_error": np.sqrt(np.diag(covariance)).tolist(),
+            "covariance": "ours: " + COVARIANCE_METHOD + "; theirs: table covariance (stat diagonal, systematics correlated as decomposition.systematic_correlation)"}
 
 
 def write_flow(outputs: dict, system: str, result: dict) -> None:
@@ -203,7 +408,8 @@ def write_flow(outputs: dict, system: str, result: dict) -> None:
             "system": system,
             "rapidity": "|eta| < 0.8",
             "units": "pT [GeV/c]; v2 dimensionless",
-            "error_columns": "stat_err_plus/_minus: fit and input statistical uncertainty",
+            "error_columns": "stat_err_plus/_minus: full propagated uncertainty of the v2 analysis (HFE v2 points, D-meson v2 fit, "
+                             "decomposition fit; covariance matrices in the summary JSON)",
         }
 
     write_result(outputs, result["bins"]["low"], result["bins"]["high"], result["tables"], header, result["summary"])

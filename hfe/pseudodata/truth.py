@@ -40,6 +40,7 @@ import numpy as np
 
 from hfe.core.atomic_io import write_json_atomically
 from hfe.core.binning import average_over_bins
+from hfe.core.quark_scaling import species_v2
 from hfe.core.species import BEAUTY_SPECIES, CHARM_SPECIES, MICROBARN_PER_MILLIBARN, SPECIES
 from hfe.decays.folding import fold_spectrum
 from hfe.decays.response import ResponseMatrix
@@ -122,6 +123,7 @@ def build_truth(config: dict, dzero_responses: Mapping[str, ResponseMatrix], roo
         "curves": curves,
         "tables": tables,
         "beauty_fractions": {s: fractions[s] for s in BEAUTY_SPECIES},
+        "lambda_c_v2": truth["lambda_c_v2"],
         "systems": config["systems"],
     }
 
@@ -175,10 +177,16 @@ class TruthModel:
         return lambda pt: factor * reference(pt) * fraction(pt) * raa(pt)
 
     def hadron_v2(self, system: str, species: str):
-        """v2(pT) of one species in ``system`` (zero in pp)."""
+        """v2(pT) of one species in ``system`` (zero in pp): the flavour's curve at the same pT,
+        except the charm baryon with ``lambda_c_v2: ncq``: NCQ-scaled from the curve taken as
+        the D0 v2 (n_q = 3, its own mass; :mod:`hfe.core.quark_scaling`)."""
         if self._system(system)["kind"] == "pp":
             return lambda pt: np.zeros_like(np.asarray(pt, dtype=float))
-        return self.curve(f"{SPECIES[species].flavour}_v2_{system}")
+        target = SPECIES[species]
+        curve = self.curve(f"{target.flavour}_v2_{system}")
+        if target.flavour == "charm" and target.quarks == 3 and self.description.get("lambda_c_v2", "ncq") == "ncq":
+            return species_v2(curve, SPECIES["D0"], target)
+        return curve
 
 
 def check_truth_curves(model: TruthModel, systems, species, pt_max: float) -> None:

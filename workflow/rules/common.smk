@@ -116,7 +116,9 @@ def all_responses():
 
 
 def flow_responses():
-    return expand("results/responses/{species}_flow.npz", species=SPECIES)
+    return expand("results/responses/{species}_flow.npz", species=SPECIES) + expand(
+        "results/responses/{species}_to_D0_flow.npz", species=BEAUTY_SPECIES
+    )
 
 
 def decay_library_outputs():

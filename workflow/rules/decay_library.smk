@@ -80,8 +80,34 @@ rule dzero_response:
     params:
         code=package_code("build_dzero_response.py"),
         config=config_params("response", "decay_library.pt_max"),
+        flow=False,
     log:
         "results/logs/dzero_response/{species}.log",
+    conda:
+        "../envs/generate.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(response_resource("mem_mb")),
+        runtime=response_resource("runtime"),
+    script:
+        "../scripts/build_dzero_response.py"
+
+
+rule dzero_flow_response:
+    """B -> D0 flow response C[D0 pT, B pT] (non-prompt D0 weighted by cos 2(phi_D0 - phi_B)):
+    the B-hadron v2 as a non-prompt D0 v2 at the D0 pT."""
+    input:
+        decays=lambda wc: decay_chunk_files(wc.species),
+    output:
+        "results/responses/{species}_to_D0_flow.npz",
+    wildcard_constraints:
+        species="|".join(BEAUTY_SPECIES),
+    params:
+        code=package_code("build_dzero_response.py"),
+        config=config_params("response", "decay_library.pt_max"),
+        flow=True,
+    log:
+        "results/logs/dzero_flow_response/{species}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1

@@ -121,6 +121,7 @@ rule summary:
         truth=[str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in measured_systems() for f in ("ctoe", "btoe")],
     output:
         report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+        claims="results/claims.json",
     params:
         code=package_code("write_summary.py"),
         config=config_params("systems.*.kind", "variations.*.source", "systematics.only", "decomposition.hfe_tables"),

@@ -17,10 +17,11 @@ electrons, dzero = load_responses(snakemake.input.responses)
 with open(snakemake.input.decomposition) as f:
     decomposition = json.load(f)
 config = snakemake.params.config
+electron_flows, dzero_flows = load_flow_responses(snakemake.input.responses)
 result = flow_of_system(
     CollisionSystem.from_config(config, system), FlowSettings.from_config(config), DecompositionSettings.from_config(config),
-    load_hfe_table(snakemake.input.hfe_v2, "v2", f"HFE v2 of {system}"), decomposition, electrons, dzero, load_flow_responses(snakemake.input.responses),
-    FitInputs.load(config, expected=load_expected_tables(snakemake.input.expected)),
+    load_hfe_table(snakemake.input.hfe_v2, "v2", f"HFE v2 of {system}"), decomposition, electrons, dzero, electron_flows,
+    FitInputs.load(config, expected=load_expected_tables(snakemake.input.expected)), dzero_flows,
 )
 write_flow(dict(snakemake.output.items()), system, result)
 logging.info("%s: NCQ deviation %s", system, result["summary"]["ncq_deviation"])
