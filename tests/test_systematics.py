@@ -19,7 +19,7 @@ def config():
 def test_default_variations_are_valid_and_grouped(config):
     check_variations(config)
     groups = sources(config)
-    assert set(groups) == {"spectrum_shape", "lambda_c_fraction", "fit_range", "taa", "nonprompt_constraint", "dmeson_v2_fit", "decay_tables", "systematic_correlation", "raa_shape"}
+    assert set(groups) == {"spectrum_shape", "lambda_c_fraction", "fit_range", "taa", "nonprompt_constraint", "dmeson_v2_fit", "decay_tables", "systematic_correlation", "raa_shape", "lambda_c_v2"}
     assert groups["taa"] == ["taa_up", "taa_down"]
     taa = variation_config(config, "taa_down")["systems"]["PbPb_0-10"]["taa_per_mb"]
     assert taa["value"] == pytest.approx(23.07 - 0.44) and config["systems"]["PbPb_0-10"]["taa_per_mb"]["value"] == 23.07

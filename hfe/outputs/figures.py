@@ -158,11 +158,21 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
     flow = json.loads(inputs.results.flow_summary(system).read_text())
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
     fig.subplots_adjust(wspace=0.3)
-    d = flow["global_fit"]["points"]["D-meson v2"]
+    d = flow["dmeson_v2_fit"]["points"]["D-meson v2"]
     draw_points(left, d["pt_low"], d["pt_high"], d["data"], (d["error"], d["error"]), label=r"ALICE D-meson $v_2\{\mathrm{SP}\}$ (stat+syst)", color="black")
     left.stairs(d["model"], np.append(d["pt_low"], d["pt_high"][-1]), color=COLORS["charm"], linewidth=1.5, baseline=None, label="fit in " + {"ket": r"$KE_{\mathrm{T}}$", "pt": r"$p_{\mathrm{T}}$"}[flow["v2_variable"]])
+    for comparison, spec in zip(flow["comparisons"], config["flow"]["comparisons"].get(system, [])):
+        if comparison["quantity"] != "nonprompt_d0_v2":
+            continue
+        table = load_comparison(spec)
+        lo, hi = np.asarray(comparison["pt_range"][0]), np.asarray(comparison["pt_range"][1])
+        inside = (table.pt_low >= lo - 1e-9) & (table.pt_high <= hi + 1e-9)
+        draw_points(left, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"].split(",")[0], color=COLORS["beauty"], marker="s", fill=False)
+        ours, error = np.asarray(comparison["ours"]), np.asarray(comparison["ours_error"])
+        draw_band(left, table.pt_low[inside], table.pt_high[inside], ours, error, error,
+                  label=rf"fitted B $v_2$ $\rightarrow$ non-prompt D$^0$ ($p$ = {comparison['p_value']:.2f})", color=COLORS["beauty"], alpha=0.25)
     left.set_xlabel(PT_LABEL)
-    left.set_ylabel(r"$v_2$")
+    left.set_ylabel(r"$v_2$ of hadrons")
     left.legend(loc="upper right", fontsize=9)
     _label(left, system)
     for name, label, color, marker in (("ctoe_v2", r"c$\rightarrow$e", COLORS["charm"], "o"),
@@ -177,6 +187,8 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
             continue
         table = load_comparison(spec)
         draw_points(right, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color="black", marker="^", fill=False)
+    window = flow["ncq_deviation"]["pt_range"]
+    right.axvspan(*window, color="gray", alpha=0.08, label=f"NCQ test window {window[0]:g}–{window[1]:g} GeV/c")
     right.axhline(0, color="gray", linewidth=0.8, linestyle=":")
     right.set_xlabel(PT_LABEL)
     right.set_ylabel(r"$v_2$ of electrons")
