@@ -80,3 +80,28 @@ def test_deviation_with_a_diagonal_covariance():
     assert covariance_test(np.array([0.0, 0.0]), np.diag([0.01, 0.01]), "diagonal")["p_value"] == pytest.approx(1.0)
     far = covariance_test(np.array([0.5]), np.array([[0.01]]), "diagonal")
     assert far["chi2"] == pytest.approx(25.0) and far["significance_sigma"] == pytest.approx(5.0, rel=1e-6)
+
+
+def test_nonprompt_d0_v2_is_predicted_at_the_d0_pt():
+    """The like-for-like comparison with the ALICE non-prompt D0 v2: the B-hadron v2 goes through
+    the B -> D0 (flow) response and is read at the D0 pT. Here every B of pT p gives a D0 of pT
+    p/2 along the B direction, so the D0 v2 at 2 GeV/c is the B v2 at 4 GeV/c."""
+    from types import SimpleNamespace
+
+    from hfe.decays.response import ResponseMatrix
+    from hfe.flow.analysis import DaughterFlow
+
+    parent_edges = np.arange(0.0, 20.01, 1.0)
+    daughter_edges = np.arange(0.0, 10.01, 0.5)
+    matrix = np.zeros((len(daughter_edges) - 1, len(parent_edges) - 1))
+    for j in range(len(parent_edges) - 1):
+        matrix[j, j] = 1.0  # parent bin [j, j+1] -> daughter bin [j/2, (j+1)/2]
+    response = ResponseMatrix(matrix, 0 * matrix, daughter_edges, parent_edges, np.ones(20), 1.0, 0.5, "dzero")
+    flow = ResponseMatrix(matrix, 0 * matrix, daughter_edges, parent_edges, np.ones(20), 1.0, 0.5, "dzero_flow")
+    model = SimpleNamespace(parameter_names=["x"], species_spectrum=lambda p, s: (lambda pt: np.exp(-np.asarray(pt) / 3.0)))
+    predicted = DaughterFlow(model, {"Bplus": response}, {"Bplus": flow}, np.array([2.0]), np.array([2.5]))
+
+    def b_v2(pt):
+        return 0.02 * np.asarray(pt)
+
+    assert predicted({"x": 0.0}, {"Bplus": b_v2})[0] == pytest.approx(b_v2(4.5), rel=1e-3)  # B pT 4-5 GeV/c, not 2-2.5

@@ -331,7 +331,7 @@ def flow_of_system(
         error = float(np.sqrt(amplitude_propagation.fitted_covariance()[0, 0])) if with_covariance else float("nan")
         ncq["global_fit"] = {
             **covariance_test(np.array([amplitude - 1.0]), np.array([[error**2]]), COVARIANCE_METHOD),
-            "amplitude": amplitude, "amplitude_error": error, "amplitude_fit_error_hfe_only": amplitude_outcome.errors["bv2_scale"],
+            "amplitude": amplitude, "amplitude_error": error, "amplitude_fit_error": amplitude_outcome.errors["bv2_scale"],
             "residual": [amplitude - 1.0], "residual_covariance": [[error**2]],
             "fit_chi2": amplitude_outcome.chi2, "fit_ndf": amplitude_outcome.ndf,
         }
@@ -378,6 +378,8 @@ def flow_of_system(
         "unconstrained_bins": [[float(a), float(b)] for a, b, u in zip(low, high, unconstrained) if u],
         "comparisons": comparisons,
         "rhic_lhc_test": rhic_test,
+        "ncq_asimov_hfe_v2": {"low": low.tolist(), "high": high.tolist(),  # the HFE v2 of an exactly-NCQ beauty (NCQ calibration)
+                              "value": ((1 - f_b) * values[block["ctoe_v2"]] + f_b * values[block["btoe_v2_ncq"]]).tolist()},
         "covariances": {name: covariance[b, b].tolist() for name, b in block.items()},
         "error_sources": {label: {name: np.sqrt(np.clip(np.diag(c)[b], 0, None)).tolist() for name, b in block.items()} for label, c in contributions.items()},
     }

@@ -201,7 +201,9 @@ def toy_indices(batch):
 
 
 def toy_outputs():
-    return ["results/toys/coverage.json", "results/toys/coverage.md", "results/toys/coverage.png"]
+    pbpb = [s for s in PBPB_SYSTEMS if s in config["systems"]]
+    ncq = ["results/toys/ncq_calibration.json", "results/toys/ncq_calibration.md"] if pbpb else []
+    return ["results/toys/coverage.json", "results/toys/coverage.md", "results/toys/coverage.png", *ncq]
 
 
 def measured_systems():

@@ -99,3 +99,56 @@ rule coverage_figure:
         runtime=5,
     script:
         "../scripts/coverage_figure.py"
+
+
+rule ncq_toy_batch:
+    """One batch of NCQ-calibration toys of one Pb-Pb system: beauty exactly NCQ, every v2 input
+    drawn from its uncertainty, the v2 analysis rerun (hfe/coverage/ncq_calibration.py)."""
+    input:
+        flow=str(RESULTS.flow_summary("{system}", NOMINAL)),
+        decomposition=str(RESULTS.fit_summary("{system}", NOMINAL)),
+        hfe_v2=str(RESULTS.measurement("{system}", "hfe_v2")),
+        responses=all_responses() + flow_responses(),
+        expected=pseudo_input_files(NOMINAL),
+        tables=lambda wc: fit_tables([wc.system], NOMINAL, flow=True),
+    output:
+        "results/toys/ncq/{system}/batch_{toy_batch}.json",
+    wildcard_constraints:
+        system="|".join(map(re.escape, PBPB_SYSTEMS)),
+        toy_batch=r"\d+",
+    params:
+        code=package_code("ncq_toy_batch.py"),
+        config=config_params("seed", "flow", "decomposition", "systems.{system}"),
+        toys=lambda wc: toy_indices(wc.toy_batch),
+    log:
+        "results/logs/toys/ncq_{system}_{toy_batch}.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(fit_resource("mem_mb")),
+        runtime=fit_resource("runtime", n_fits=TOYS["batch_size"]),
+    script:
+        "../scripts/ncq_toy_batch.py"
+
+
+rule ncq_calibration:
+    """False-positive rates of the NCQ tests at CL 0.68 / 0.90 / 0.95 when beauty is exactly NCQ."""
+    input:
+        batches=expand("results/toys/ncq/{system}/batch_{toy_batch}.json", system=PBPB_SYSTEMS, toy_batch=TOY_BATCHES),
+    output:
+        summary="results/toys/ncq_calibration.json",
+        table="results/toys/ncq_calibration.md",
+    params:
+        code=package_code("ncq_calibration.py"),
+        config=config_params("toys.count"),
+    log:
+        "results/logs/toys/ncq_calibration.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=5,
+    script:
+        "../scripts/ncq_calibration.py"

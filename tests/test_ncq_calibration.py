@@ -1,0 +1,41 @@
+"""NCQ-test calibration machinery (hfe/coverage/ncq_calibration.py); the measured rates are in
+docs/flow.md."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hfe.coverage.ncq_calibration import calibration_markdown, calibration_summary, drawn_decomposition, false_positive_rates
+
+
+def test_uniform_p_values_give_the_nominal_false_positive_rates():
+    p = (np.arange(4000) + 0.5) / 4000  # the quantiles of a uniform distribution
+    result = false_positive_rates(p)
+    for level in ("0.68", "0.90", "0.95"):
+        rate = result["rates"][level]
+        assert rate["rate"] == pytest.approx(rate["nominal"], abs=1 / 4000) and rate["error"] == pytest.approx(np.sqrt(rate["nominal"] * (1 - rate["nominal"]) / 4000))
+    assert result["ks_uniform_p_value"] > 0.99
+    # an uncalibrated test (errors too small by 30 %: chi2 x 2 for one dof) shows up
+    from scipy import stats
+
+    z = np.random.default_rng(4).standard_normal(4000)
+    too_tight = stats.chi2.sf((z / 0.7) ** 2, 1)
+    assert false_positive_rates(too_tight)["rates"]["0.95"]["rate"] > 0.10
+
+
+def test_summary_needs_every_toy_once_and_reports_the_amplitude_pull():
+    toys = [{"toy": k, "valid": True, "bin_by_bin_p_value": 0.5, "global_fit_p_value": 0.5, "amplitude": 1.1, "amplitude_error": 0.1} for k in range(3)]
+    summary = calibration_summary({"PbPb_30-50": toys}, 3)
+    assert summary["PbPb_30-50"]["amplitude_pull"]["mean"] == pytest.approx(1.0)
+    assert "| PbPb_30-50 | global_fit | 3 |" in calibration_markdown(summary)
+    with pytest.raises(ValueError, match="not 0..3 exactly once"):
+        calibration_summary({"PbPb_30-50": toys[:2] + [toys[0]]}, 4)
+
+
+def test_drawn_decomposition_is_seeded_and_follows_the_covariance():
+    summary = {"names": ["a", "b"], "parameters": {"a": 1.0, "b": 2.0}, "covariance": [[0.04, 0.0], [0.0, 0.01]]}
+    first, again = drawn_decomposition(summary, 7, 3, "PbPb_30-50"), drawn_decomposition(summary, 7, 3, "PbPb_30-50")
+    assert first == again and first["parameters"] != drawn_decomposition(summary, 7, 4, "PbPb_30-50")["parameters"]
+    draws = np.array([[drawn_decomposition(summary, 7, k, "x")["parameters"][n] for n in "ab"] for k in range(2000)])
+    np.testing.assert_allclose(draws.std(axis=0), [0.2, 0.1], rtol=0.06)

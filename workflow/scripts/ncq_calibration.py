@@ -1,0 +1,20 @@
+"""Snakemake script: the NCQ test's false-positive rates over the toys (hfe.coverage.ncq_calibration)."""
+
+import json
+import logging
+
+from hfe.core.atomic_io import write_json_atomically, write_text_atomically
+from hfe.core.rule_logging import log_to
+from hfe.coverage.ncq_calibration import calibration_markdown, calibration_summary
+
+log_to(snakemake.log[0])
+batches: dict[str, list] = {}
+for path in snakemake.input.batches:
+    with open(path) as f:
+        batch = json.load(f)
+    batches.setdefault(batch["system"], []).extend(batch["toys"])
+summary = calibration_summary(batches, snakemake.params.config["toys"]["count"])
+write_json_atomically(snakemake.output.summary, summary)
+text = calibration_markdown(summary)
+write_text_atomically(snakemake.output.table, text)
+logging.info("\n%s", text)
