@@ -269,6 +269,9 @@ def test_coverage_toys_run_in_batches_and_their_truth_is_the_event_truth(workdir
         entry = summary["systems"][system]
         assert entry["n_toys"] == 4 and entry["n_failed"] == 0 and entry["p_values"]["n"] == 4
         assert len(entry["observables"]) == names and all(o["bins_used"] > 0 for o in entry["observables"].values())
+    calibration = json.loads((workdir / "results/toys/ncq_calibration.json").read_text())  # the NCQ test's false positives
+    assert set(calibration) == {"PbPb_0-10", "PbPb_30-50"} and all(e["toys"] == 4 for e in calibration.values())
+    assert all(0 <= e["bin_by_bin"]["rates"]["0.95"]["rate"] <= 1 for e in calibration.values())
     from hfe.coverage.expectation import TruthExpectation
     from hfe.decomposition.system import load_responses
     from hfe.pseudodata.truth import TruthModel

@@ -29,6 +29,8 @@ from hfe.tables.published import MeasurementTable
 
 CONFIDENCE_LEVELS = (0.68, 0.90, 0.95)
 TESTS = ("bin_by_bin", "global_fit")
+# v2 results whose coverage the toys measure, and their truth in the exactly-NCQ world
+V2_OBSERVABLES = {"ctoe_v2": "ctoe_v2", "btoe_v2_global_fit": "btoe_v2_ncq", "btoe_v2_bin_by_bin": "btoe_v2_ncq"}
 
 
 def drawn_decomposition(summary: dict, seed: int, toy: int, system: str) -> dict:
@@ -70,7 +72,8 @@ def run_ncq_toy(
     except FitError as error:
         return {"toy": toy, "valid": False, "error": str(error).splitlines()[0]}
     ncq = result["summary"]["ncq_deviation"]
-    out = {"toy": toy, "valid": True, **{f"{t}_p_value": ncq[t]["p_value"] for t in TESTS}}
+    out = {"toy": toy, "valid": True, **{f"{t}_p_value": ncq[t]["p_value"] for t in TESTS},
+           "tables": {name: [np.asarray(v).tolist() for v in result["tables"][name]] for name in V2_OBSERVABLES}}
     if "amplitude" in ncq["global_fit"]:
         out.update(amplitude=ncq["global_fit"]["amplitude"], amplitude_error=ncq["global_fit"]["amplitude_error"])
     return out
@@ -89,8 +92,32 @@ def false_positive_rates(p_values: np.ndarray) -> dict:
     return {"toys": n, "rates": rates, "ks_uniform_p_value": float(stats.kstest(p_values, "uniform").pvalue) if n > 1 else float("nan")}
 
 
-def calibration_summary(batches: Mapping[str, list[dict]], count: int) -> dict:
-    """Per system and test: false-positive rates and uniformity; amplitude pull (A - 1)/sigma_A.
+def v2_coverage(toys: list[dict], truths: Mapping[str, np.ndarray], low: np.ndarray, high: np.ndarray, pt_range: tuple[float, float]) -> dict:
+    """Per v2 observable: mean pull, pull width and coverage of the quoted (full-covariance)
+    error over the toys, averaged over the bins inside ``pt_range`` (the truth: c -> e v2 of the
+    nominal D-meson v2 fit, b -> e v2 = the NCQ band), and the worst bin."""
+    inside = (low >= pt_range[0] - 1e-9) & (high <= pt_range[1] + 1e-9)
+    out = {}
+    for name, truth_name in V2_OBSERVABLES.items():
+        values = np.array([t["tables"][name][0] for t in toys])
+        errors = np.array([t["tables"][name][1] for t in toys])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pulls = (values - truths[truth_name]) / errors
+        usable = inside & np.all(np.isfinite(pulls), axis=0)
+        if not usable.any():
+            continue
+        mean, width = pulls.mean(axis=0)[usable], pulls.std(axis=0, ddof=1)[usable]
+        coverage = np.mean(np.abs(pulls) < 1, axis=0)[usable]
+        worst = int(np.argmax(np.abs(coverage - 0.683)))
+        out[name] = {"bins": int(usable.sum()), "mean_pull": float(mean.mean()), "pull_width": float(width.mean()), "coverage": float(coverage.mean()),
+                     "worst_bin": {"pt": [float(low[usable][worst]), float(high[usable][worst])], "coverage": float(coverage[worst]), "mean_pull": float(mean[worst])}}
+    return out
+
+
+def calibration_summary(batches: Mapping[str, list[dict]], count: int, nominal: Mapping[str, dict] | None = None,
+                        pt_range: tuple[float, float] = (1.0, 8.0)) -> dict:
+    """Per system and test: false-positive rates and uniformity; amplitude pull (A - 1)/sigma_A;
+    with the nominal flow summaries (``nominal[system]``), the coverage of the v2 results.
     Every toy 0..count-1 must be present exactly once."""
     out = {}
     for system, toys in batches.items():
@@ -104,6 +131,10 @@ def calibration_summary(batches: Mapping[str, list[dict]], count: int) -> dict:
         pulls = np.array([(t["amplitude"] - 1) / t["amplitude_error"] for t in valid if "amplitude" in t])
         if len(pulls):
             entry["amplitude_pull"] = {"mean": float(pulls.mean()), "width": float(pulls.std(ddof=1)) if len(pulls) > 1 else float("nan")}
+        if nominal and system in nominal and len(valid) > 1:
+            world = nominal[system]["ncq_asimov_hfe_v2"]
+            truths = {name: np.asarray(world[name]) for name in ("ctoe_v2", "btoe_v2_ncq")}
+            entry["v2_coverage"] = v2_coverage(valid, truths, np.asarray(world["low"]), np.asarray(world["high"]), pt_range)
         out[system] = entry
     return out
 
@@ -120,4 +151,13 @@ def calibration_markdown(summary: dict) -> str:
             pull = entry.get("amplitude_pull") if test == "global_fit" else None
             pull_text = f"{pull['mean']:+.2f} / {pull['width']:.2f}" if pull else "—"
             lines.append(f"| {system} | {test} | {r['toys']} | " + " | ".join(cells) + f" | {r['ks_uniform_p_value']:.3f} | {pull_text} |")
+    coverage = [(system, name, c) for system, entry in summary.items() for name, c in entry.get("v2_coverage", {}).items()]
+    if coverage:
+        lines += ["", "## Coverage of the v2 results in the same toys", "",
+                  "Truth: c→e v2 of the nominal D-meson v2 fit, b→e v2 = the NCQ band; quoted error: the full propagated covariance.", "",
+                  "| system | observable | bins | mean pull | pull width | coverage | worst bin |", "|---|---|---|---|---|---|---|"]
+        for system, name, c in coverage:
+            w = c["worst_bin"]
+            lines.append(f"| {system} | {name} | {c['bins']} | {c['mean_pull']:+.2f} | {c['pull_width']:.2f} | {c['coverage']:.3f} | "
+                         f"{w['pt'][0]:g}–{w['pt'][1]:g}: {w['coverage']:.2f} ({w['mean_pull']:+.2f}) |")
     return "\n".join(lines) + "\n"

@@ -379,7 +379,8 @@ def flow_of_system(
         "comparisons": comparisons,
         "rhic_lhc_test": rhic_test,
         "ncq_asimov_hfe_v2": {"low": low.tolist(), "high": high.tolist(),  # the HFE v2 of an exactly-NCQ beauty (NCQ calibration)
-                              "value": ((1 - f_b) * values[block["ctoe_v2"]] + f_b * values[block["btoe_v2_ncq"]]).tolist()},
+                              "value": ((1 - f_b) * values[block["ctoe_v2"]] + f_b * values[block["btoe_v2_ncq"]]).tolist(),
+                              "ctoe_v2": values[block["ctoe_v2"]].tolist(), "btoe_v2_ncq": values[block["btoe_v2_ncq"]].tolist()},
         "covariances": {name: covariance[b, b].tolist() for name, b in block.items()},
         "error_sources": {label: {name: np.sqrt(np.clip(np.diag(c)[b], 0, None)).tolist() for name, b in block.items()} for label, c in contributions.items()},
     }

@@ -136,12 +136,13 @@ rule ncq_calibration:
     """False-positive rates of the NCQ tests at CL 0.68 / 0.90 / 0.95 when beauty is exactly NCQ."""
     input:
         batches=expand("results/toys/ncq/{system}/batch_{toy_batch}.json", system=PBPB_SYSTEMS, toy_batch=TOY_BATCHES),
+        flows=[str(RESULTS.flow_summary(s, NOMINAL)) for s in PBPB_SYSTEMS],
     output:
         summary="results/toys/ncq_calibration.json",
         table="results/toys/ncq_calibration.md",
     params:
         code=package_code("ncq_calibration.py"),
-        config=config_params("toys.count"),
+        config=config_params("toys.count", "toys.pt_range"),
     log:
         "results/logs/toys/ncq_calibration.log",
     conda:

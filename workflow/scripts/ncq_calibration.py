@@ -13,7 +13,13 @@ for path in snakemake.input.batches:
     with open(path) as f:
         batch = json.load(f)
     batches.setdefault(batch["system"], []).extend(batch["toys"])
-summary = calibration_summary(batches, snakemake.params.config["toys"]["count"])
+nominal = {}
+for path in snakemake.input.flows:
+    with open(path) as f:
+        flow = json.load(f)
+    nominal[flow["system"]] = flow
+toys = snakemake.params.config["toys"]
+summary = calibration_summary(batches, toys["count"], nominal, tuple(toys["pt_range"]))
 write_json_atomically(snakemake.output.summary, summary)
 text = calibration_markdown(summary)
 write_text_atomically(snakemake.output.table, text)
