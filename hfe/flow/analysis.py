@@ -310,53 +310,34 @@ def flow_of_system(
 
     # NCQ test, bin by bin: d = b->e v2 - NCQ band in the window, with the covariance of d
     test_bins = window & ~unconstrained
-    difference = (values[block["btoe_v2_bin_by_bin"]] - values[block["btoe_v2_ncq"]])[test_bins]
-    select = np.flatnonzero(test_bins)
-    rows = np.concatenate([block["btoe_v2_bin_by_bin"].start + select, block["btoe_v2_ncq"].start + select])
-    sign = np.concatenate([np.ones(len(select)), -np.ones(len(select))])
-    if with_covariance:
-        j_difference = (sign[:, None] * jacobian[rows]).reshape(2, len(select), -1).sum(axis=0)
-        difference_covariance = j_difference @ propagation.covariance @ j_difference.T
-    else:
-        difference_covariance = np.full((len(select), len(select)), np.nan)
     ncq = {
         "pt_range": list(settings.ncq_range),
         "bins": {"low": low[test_bins].tolist(), "high": high[test_bins].tolist()},
-        "bin_by_bin": {**covariance_test(difference, difference_covariance, COVARIANCE_METHOD),
-                       "residual": difference.tolist(), "residual_covariance": difference_covariance.tolist()},
+        "bin_by_bin": tested(*difference(values, covariance, block["btoe_v2_bin_by_bin"], block["btoe_v2_ncq"], test_bins)),
     }
     if settings.beauty_v2_form == "ncq_scaled":  # the amplitude fitted inside the window, tested against 1
         amplitude_outcome, amplitude_propagation = beauty_fit(window)
         amplitude = amplitude_outcome.parameters["bv2_scale"]
         error = float(np.sqrt(amplitude_propagation.fitted_covariance()[0, 0])) if with_covariance else float("nan")
         ncq["global_fit"] = {
-            **covariance_test(np.array([amplitude - 1.0]), np.array([[error**2]]), COVARIANCE_METHOD),
+            **tested(np.array([amplitude - 1.0]), np.array([[error**2]])),
             "amplitude": amplitude, "amplitude_error": error, "amplitude_fit_error": amplitude_outcome.errors["bv2_scale"],
-            "residual": [amplitude - 1.0], "residual_covariance": [[error**2]],
             "fit_chi2": amplitude_outcome.chi2, "fit_ndf": amplitude_outcome.ndf,
         }
     else:  # a shape: its bins minus the NCQ band in the window
-        rows = np.concatenate([block["btoe_v2_global_fit"].start + np.flatnonzero(window), block["btoe_v2_ncq"].start + np.flatnonzero(window)])
-        k = int(window.sum())
-        d = (values[block["btoe_v2_global_fit"]] - values[block["btoe_v2_ncq"]])[window]
-        j = (np.concatenate([np.ones(k), -np.ones(k)])[:, None] * jacobian[rows]).reshape(2, k, -1).sum(axis=0) if with_covariance else None
-        v = j @ propagation.covariance @ j.T if with_covariance else np.full((k, k), np.nan)
-        ncq["global_fit"] = {**covariance_test(d, v, COVARIANCE_METHOD), "residual": d.tolist(), "residual_covariance": v.tolist()}
+        ncq["global_fit"] = tested(*difference(values, covariance, block["btoe_v2_global_fit"], block["btoe_v2_ncq"], window))
 
     # b -> e v2 different from zero: bin by bin in the HFE v2 fit range, and the fitted amplitude
     nonzero_bins = np.flatnonzero(fit_range & ~unconstrained)
     bbb = block["btoe_v2_bin_by_bin"]
-    residual, residual_covariance = values[bbb][nonzero_bins], covariance[bbb, bbb][np.ix_(nonzero_bins, nonzero_bins)]
     nonzero = {
         "pt_range": list(settings.hfe_v2_fit_range),
-        "bin_by_bin": {**covariance_test(residual, residual_covariance, COVARIANCE_METHOD),
-                       "residual": residual.tolist(), "residual_covariance": residual_covariance.tolist()},
+        "bin_by_bin": tested(values[bbb][nonzero_bins], covariance[bbb, bbb][np.ix_(nonzero_bins, nonzero_bins)]),
     }
     if settings.beauty_v2_form == "ncq_scaled":
         error = float(np.sqrt(propagation.fitted_covariance()[0, 0])) if with_covariance else float("nan")
         amplitude = outcome.parameters["bv2_scale"]
-        nonzero["global_fit"] = {**covariance_test(np.array([amplitude]), np.array([[error**2]]), COVARIANCE_METHOD),
-                                 "amplitude": amplitude, "amplitude_error": error, "residual": [amplitude], "residual_covariance": [[error**2]]}
+        nonzero["global_fit"] = {**tested(np.array([amplitude]), np.array([[error**2]])), "amplitude": amplitude, "amplitude_error": error}
 
     comparisons = []
     if with_covariance:
@@ -385,6 +366,21 @@ def flow_of_system(
         "error_sources": {label: {name: np.sqrt(np.clip(np.diag(c)[b], 0, None)).tolist() for name, b in block.items()} for label, c in contributions.items()},
     }
     return {"bins": {"low": low, "high": high}, "tables": tables, "summary": summary}
+
+
+def difference(values: np.ndarray, covariance: np.ndarray, a: slice, b: slice, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Output block ``a`` minus block ``b`` on the selected bins and its covariance
+    V_aa + V_bb - V_ab - V_ba (the blocks share sources: their correlation is kept)."""
+    ia, ib = np.arange(a.start, a.stop)[bins], np.arange(b.start, b.stop)[bins]
+    v = covariance[np.ix_(ia, ia)] + covariance[np.ix_(ib, ib)] - covariance[np.ix_(ia, ib)] - covariance[np.ix_(ib, ia)]
+    return values[ia] - values[ib], v
+
+
+def tested(residual: np.ndarray, covariance: np.ndarray) -> dict:
+    """:func:`covariance_test` of a deviation, stored with the deviation and its covariance (the
+    claims table adds the systematic terms to them)."""
+    return {**covariance_test(residual, covariance, COVARIANCE_METHOD), "residual": np.asarray(residual).tolist(),
+            "residual_covariance": np.asarray(covariance).tolist()}
 
 
 def _comparison(item, quantity, beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation) -> dict:
