@@ -24,6 +24,7 @@ from hfe.core.seeds import derive_seed
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.fitting.curve_fits import FitError
 from hfe.flow.analysis import flow_of_system
+from hfe.stats.covariance import chi2 as covariance_chi2
 from hfe.stats.toy_tables import draw_toy_table
 from hfe.tables.published import MeasurementTable
 
@@ -73,6 +74,7 @@ def run_ncq_toy(
         return {"toy": toy, "valid": False, "error": str(error).splitlines()[0]}
     ncq = result["summary"]["ncq_deviation"]
     out = {"toy": toy, "valid": True, **{f"{t}_p_value": ncq[t]["p_value"] for t in TESTS},
+           "bin_by_bin_residual": ncq["bin_by_bin"]["residual"],
            "tables": {name: [np.asarray(v).tolist() for v in result["tables"][name]] for name in V2_OBSERVABLES}}
     if "amplitude" in ncq["global_fit"]:
         out.update(amplitude=ncq["global_fit"]["amplitude"], amplitude_error=ncq["global_fit"]["amplitude_error"])
@@ -114,6 +116,16 @@ def v2_coverage(toys: list[dict], truths: Mapping[str, np.ndarray], low: np.ndar
     return out
 
 
+def chi2_check(toys: list[dict], nominal_test: dict) -> dict:
+    """The nominal bin-by-bin NCQ chi2 with the propagated covariance against the same chi2 with
+    the covariance of the toys' residuals (brute force: every input redrawn, the analysis rerun)."""
+    residuals = np.array([t["bin_by_bin_residual"] for t in toys])
+    nominal = np.asarray(nominal_test["residual"], dtype=float)
+    propagated = covariance_chi2(nominal, np.asarray(nominal_test["residual_covariance"], dtype=float))
+    brute_force = covariance_chi2(nominal, np.cov(residuals, rowvar=False))
+    return {"propagated": float(propagated), "toys": float(brute_force), "ratio": float(propagated / brute_force), "n_toys": len(toys)}
+
+
 def calibration_summary(batches: Mapping[str, list[dict]], count: int, nominal: Mapping[str, dict] | None = None,
                         pt_range: tuple[float, float] = (1.0, 8.0)) -> dict:
     """Per system and test: false-positive rates and uniformity; amplitude pull (A - 1)/sigma_A;
@@ -132,6 +144,7 @@ def calibration_summary(batches: Mapping[str, list[dict]], count: int, nominal: 
         if len(pulls):
             entry["amplitude_pull"] = {"mean": float(pulls.mean()), "width": float(pulls.std(ddof=1)) if len(pulls) > 1 else float("nan")}
         if nominal and system in nominal and len(valid) > 1:
+            entry["chi2_check"] = chi2_check(valid, nominal[system]["ncq_deviation"]["bin_by_bin"])
             world = nominal[system]["ncq_asimov_hfe_v2"]
             truths = {name: np.asarray(world[name]) for name in ("ctoe_v2", "btoe_v2_ncq")}
             entry["v2_coverage"] = v2_coverage(valid, truths, np.asarray(world["low"]), np.asarray(world["high"]), pt_range)
@@ -151,6 +164,11 @@ def calibration_markdown(summary: dict) -> str:
             pull = entry.get("amplitude_pull") if test == "global_fit" else None
             pull_text = f"{pull['mean']:+.2f} / {pull['width']:.2f}" if pull else "—"
             lines.append(f"| {system} | {test} | {r['toys']} | " + " | ".join(cells) + f" | {r['ks_uniform_p_value']:.3f} | {pull_text} |")
+    checks = [(system, entry["chi2_check"]) for system, entry in summary.items() if "chi2_check" in entry]
+    if checks:
+        lines += ["", "## The bin-by-bin NCQ χ² with the propagated covariance against brute force", "",
+                  "| system | χ² (propagated covariance) | χ² (covariance of the toys' residuals) | ratio |", "|---|---|---|---|"]
+        lines += [f"| {system} | {c['propagated']:.2f} | {c['toys']:.2f} | {c['ratio']:.2f} |" for system, c in checks]
     coverage = [(system, name, c) for system, entry in summary.items() for name, c in entry.get("v2_coverage", {}).items()]
     if coverage:
         lines += ["", "## Coverage of the v2 results in the same toys", "",
