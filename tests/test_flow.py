@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hfe.core.quark_scaling import ncq_scaled_v2, pt_at_kinetic_energy, transverse_kinetic_energy
 from hfe.decays.electron_yields import measure_electron_yields, origin_weights, scale_factors
 from hfe.decays.response import build_response, uniform_edges
 from hfe.fitting.shapes import Curve
-from hfe.core.quark_scaling import ncq_scaled_v2, pt_at_kinetic_energy, transverse_kinetic_energy
 from hfe.flow.v2 import beauty_v2_bin_by_bin, covariance_test, electron_v2
 
 EDGES = np.array([0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 10.0])

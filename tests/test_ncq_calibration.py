@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hfe.coverage.ncq_calibration import calibration_markdown, calibration_summary, drawn_decomposition, false_positive_rates
+from hfe.coverage.ncq_calibration import (
+    calibration_markdown,
+    calibration_summary,
+    drawn_decomposition,
+    false_positive_rates,
+)
 
 
 def test_uniform_p_values_give_the_nominal_false_positive_rates():
