@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 DOWNSTREAM_OF_FITS = {"bootstrap_fit", "bootstrap_merge", "combine_systematics", "figure", "hepdata", "summary", "all"}
 FITS = {"decompose_pp", "decompose_pbpb", "flow_pbpb"} | DOWNSTREAM_OF_FITS
 MEASUREMENT = {"measure_hfe_pp", "measure_hfe_pbpb", "bootstrap_measure"} | FITS
-DECAY_LIBRARY = {"decay_chunk", "electron_yields", "response", "dzero_response", "flow_response"}
+DECAY_LIBRARY = {"decay_chunk", "electron_yields", "response", "dzero_response", "flow_response", "dzero_flow_response"}
 ALL_RULES = DECAY_LIBRARY | {"truth_model", "pseudo_events"} | MEASUREMENT
 
 # (dotted key, new value, rules expected to run: all their jobs, or {rule: number of jobs})
