@@ -44,3 +44,15 @@ def test_drawn_decomposition_is_seeded_and_follows_the_covariance():
     assert first == again and first["parameters"] != drawn_decomposition(summary, 7, 4, "PbPb_30-50")["parameters"]
     draws = np.array([[drawn_decomposition(summary, 7, k, "x")["parameters"][n] for n in "ab"] for k in range(2000)])
     np.testing.assert_allclose(draws.std(axis=0), [0.2, 0.1], rtol=0.06)
+
+
+def test_chi2_check_against_the_toys_covariance():
+    from hfe.coverage.ncq_calibration import chi2_check
+
+    rng = np.random.default_rng(11)
+    covariance = np.array([[1.0, 0.5], [0.5, 2.0]])
+    toys = [{"bin_by_bin_residual": r.tolist()} for r in rng.multivariate_normal([0, 0], covariance, size=4000)]
+    nominal = {"residual": [1.0, -1.0], "residual_covariance": covariance.tolist()}
+    check = chi2_check(toys, nominal)
+    assert check["ratio"] == pytest.approx(1.0, abs=0.06)
+    assert "not computed" in chi2_check(toys[:4], nominal)["note"]  # too few toys for a covariance
