@@ -161,6 +161,9 @@ def fit_tables(systems, variation=NOMINAL, flow=False):
         if flow:
             tables += [cfg["flow"]["dmeson_v2"][system]["fit"]]
             tables += [c["table"] for c in cfg["flow"]["comparisons"].get(system, [])]
+            rhic = cfg["flow"]["rhic_btoe_v2"]
+            if rhic and rhic["system"] == system:  # the RHIC-LHC b -> e v2 test reads it
+                tables.append(rhic["table"])
     return sorted({t for t in tables if t})
 
 
