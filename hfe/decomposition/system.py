@@ -265,6 +265,17 @@ def fit_system(
     return outcome, charm, beauty, info
 
 
+def beauty_fraction_function(charm: FlavourModel, beauty: FlavourModel, low, high) -> Callable[[Mapping], np.ndarray]:
+    """f_b = <b -> e> / <c -> e + b -> e> over the bins [low, high]."""
+    edges, low, high = charm.electron_edges, np.asarray(low), np.asarray(high)
+
+    def fraction(p):
+        b = average_over_bins(edges, beauty.electrons(p), low, high)
+        return b / (b + average_over_bins(edges, charm.electrons(p), low, high))
+
+    return fraction
+
+
 def electron_results(outcome: FitOutcome, charm: FlavourModel, beauty: FlavourModel, low, high) -> dict:
     """c -> e, b -> e and f_b averaged over the bins [low, high] with fit-covariance errors."""
     edges = charm.electron_edges
@@ -274,7 +285,7 @@ def electron_results(outcome: FitOutcome, charm: FlavourModel, beauty: FlavourMo
 
     ctoe = propagate(lambda p: average(charm.electrons(p)), outcome)
     btoe = propagate(lambda p: average(beauty.electrons(p)), outcome)
-    fraction = propagate(lambda p: average(beauty.electrons(p)) / average(charm.electrons(p) + beauty.electrons(p)), outcome)
+    fraction = propagate(beauty_fraction_function(charm, beauty, low, high), outcome)
     return {"ctoe_spectrum": ctoe, "btoe_spectrum": btoe, "beauty_fraction": fraction}
 
 

@@ -46,7 +46,7 @@ from hfe.decomposition.global_fit import Dataset, FitOutcome, FlavourModel, glob
 from hfe.decomposition.inputs import FitInputs
 from hfe.decomposition.output import outcome_from_summary
 from hfe.decomposition.settings import DecompositionSettings
-from hfe.decomposition.system import compatibility, scaled_responses, system_models
+from hfe.decomposition.system import beauty_fraction_function, compatibility, scaled_responses, system_models
 from hfe.fitting.curve_fits import bin_average
 from hfe.fitting.shapes import FORMS, Curve
 from hfe.flow.settings import FlowSettings
@@ -131,17 +131,6 @@ class DaughterFlow:
             return average / average_over_bins(self.edges, denominator, self.low, self.high)
 
 
-def beauty_fraction_function(charm: FlavourModel, beauty: FlavourModel, low, high) -> Callable[[Mapping], np.ndarray]:
-    """f_b = <b -> e> / <c -> e + b -> e> over the bins [low, high]."""
-    edges, low, high = charm.electron_edges, np.asarray(low), np.asarray(high)
-
-    def fraction(p):
-        b = average_over_bins(edges, beauty.electrons(p), low, high)
-        return b / (b + average_over_bins(edges, charm.electrons(p), low, high))
-
-    return fraction
-
-
 def _v2_table_in_range(table: MeasurementTable, low: float, high: float) -> MeasurementTable:
     """Bins with a width inside [low, high]."""
     return table.select(bins_inside(table.pt_low, table.pt_high, low, high) & (table.pt_high > table.pt_low))
@@ -222,7 +211,7 @@ def flow_of_system(
     """All v2 results of one Pb-Pb system; ``decomposition`` is the system's fit summary (made
     with ``decomposition_settings``); ``inputs`` the published tables; ``flows``/``dzero_flows``
     the electron and B -> D0 flow responses. ``with_covariance=False`` (bootstrap replicas):
-    central values only, the errors are NaN."""
+    the central values of the tables only (errors NaN), no tests or comparisons."""
     fit = outcome_from_summary(decomposition)
     charm, beauty = system_models(system, decomposition_settings, electrons, dzero, inputs)
     flows = scaled_responses(flows, {s: f for s, f in decomposition_settings.semileptonic_scale.items() if s in flows})
@@ -248,6 +237,7 @@ def flow_of_system(
         _source("D-meson v2 fit", d_outcome),
         _source("decomposition fit", fit),
     ]
+    source_point = {n: float(v) for s in sources for n, v in zip(s.names, s.values)}
 
     def charm_v2(p):
         return charm_flow(p, charm_hadron_v2(dmeson_v2(p), charm_species, settings.v2_variable, settings.lambda_c_v2))
@@ -273,11 +263,10 @@ def flow_of_system(
     def beauty_fit(selection: np.ndarray) -> tuple[FitOutcome, LinearPropagation]:
         """The B-hadron v2 fitted to the HFE v2 points ``selection``, and the propagation that
         lets it follow every source."""
-        point = {n: float(v) for s in sources for n, v in zip(s.names, s.values)}
         model = hfe_model_on(selection)
         names = [n for n, keep in zip(hfe_names, selection) if keep]
         table = hfe.select(selection)
-        outcome, covariance = fit_beauty_v2(table, point, model, beauty_v2, table_covariance(table, correlation), sources[1:], settings.max_chi2_ndf)
+        outcome, covariance = fit_beauty_v2(table, source_point, model, beauty_v2, table_covariance(table, correlation), sources[1:], settings.max_chi2_ndf)
         fitted = {n: outcome.parameters[n] for n in beauty_v2.start}
         propagation = LinearPropagation(
             sources, fitted, lambda p: np.array([p[n] for n in names]), model, covariance,
@@ -287,7 +276,7 @@ def flow_of_system(
 
     fit_range = bins_inside(low, high, *settings.hfe_v2_fit_range)
     outcome, propagation = beauty_fit(fit_range)
-    point = {n: float(v) for s in sources for n, v in zip(s.names, s.values)} | {n: outcome.parameters[n] for n in beauty_v2.start}
+    point = source_point | {n: outcome.parameters[n] for n in beauty_v2.start}
 
     def global_v2(p):
         return beauty_flow(p, beauty_v2(p))
@@ -296,14 +285,13 @@ def flow_of_system(
     n = len(hfe)
     stacked = lambda p: np.concatenate([f(p) for f in outputs.values()])  # noqa: E731
     values = stacked(point)
-    if with_covariance:
-        jacobian = propagation.total_jacobian(stacked)
-        covariance = jacobian @ propagation.covariance @ jacobian.T
-        contributions = propagation.contributions(jacobian)
-    else:
-        covariance = np.full((4 * n, 4 * n), np.nan)
-        contributions = {}
     block = {name: slice(i * n, (i + 1) * n) for i, name in enumerate(outputs)}
+    if not with_covariance:  # a bootstrap replica: the central values are all it keeps
+        tables = {name: (values[b], np.full(n, np.nan)) for name, b in block.items()}
+        return {"bins": {"low": low, "high": high}, "tables": tables, "summary": {"system": system.name, "global_fit": outcome.summary()}}
+    jacobian = propagation.total_jacobian(stacked)
+    covariance = jacobian @ propagation.covariance @ jacobian.T
+    contributions = propagation.contributions(jacobian)
     tables = {name: (values[b], np.sqrt(np.clip(np.diag(covariance)[b], 0.0, None))) for name, b in block.items()}
     f_b = fraction(point)
     unconstrained = f_b < settings.min_beauty_fraction
@@ -318,7 +306,7 @@ def flow_of_system(
     if settings.beauty_v2_form == "ncq_scaled":  # the amplitude fitted inside the window, tested against 1
         amplitude_outcome, amplitude_propagation = beauty_fit(window)
         amplitude = amplitude_outcome.parameters["bv2_scale"]
-        error = float(np.sqrt(amplitude_propagation.fitted_covariance()[0, 0])) if with_covariance else float("nan")
+        error = float(np.sqrt(amplitude_propagation.fitted_covariance()[0, 0]))
         ncq["global_fit"] = {
             **tested(np.array([amplitude - 1.0]), np.array([[error**2]])),
             "amplitude": amplitude, "amplitude_error": error, "amplitude_fit_error": amplitude_outcome.errors["bv2_scale"],
@@ -335,17 +323,15 @@ def flow_of_system(
         "bin_by_bin": tested(values[bbb][nonzero_bins], covariance[bbb, bbb][np.ix_(nonzero_bins, nonzero_bins)]),
     }
     if settings.beauty_v2_form == "ncq_scaled":
-        error = float(np.sqrt(propagation.fitted_covariance()[0, 0])) if with_covariance else float("nan")
+        error = float(np.sqrt(propagation.fitted_covariance()[0, 0]))
         amplitude = outcome.parameters["bv2_scale"]
         nonzero["global_fit"] = {**tested(np.array([amplitude]), np.array([[error**2]])), "amplitude": amplitude, "amplitude_error": error}
 
-    comparisons = []
-    if with_covariance:
-        for item in settings.comparisons.get(system.name, []):
-            comparisons.append(_comparison(item, item["quantity"], beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation))
+    comparisons = [_comparison(item, item["quantity"], beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation)
+                   for item in settings.comparisons.get(system.name, [])]
     rhic = settings.rhic_btoe_v2
     rhic_test = None
-    if with_covariance and rhic is not None and rhic["system"] == system.name:
+    if rhic is not None and rhic["system"] == system.name:
         rhic_test = _comparison({**rhic, "pt_range": rhic.get("pt_range", [1.0, 3.0])}, "btoe_v2", beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation)
     summary = {
         "system": system.name,
