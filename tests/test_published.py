@@ -11,7 +11,9 @@ from hfe.core.errors import TableError
 from hfe.tables.published import load_csv_table, load_hepdata_yaml, load_table
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "published"
-UNSIGNED_MINUS = {"STAR_AuAu200GeV_btoe_RAA_0-80_2111.14615.csv": ("syst",), "STAR_AuAu200GeV_ctoe_RAA_0-80_2111.14615.csv": ("syst",)}
+UNSIGNED_MINUS = {name: ("syst",) for name in (  # their headers say the minus-side systematic is stored as a magnitude
+    "STAR_AuAu200GeV_btoe_RAA_0-80_2111.14615.csv", "STAR_AuAu200GeV_ctoe_RAA_0-80_2111.14615.csv",
+    "STAR_AuAu200GeV_btoe_over_ctoe_RAAratio_0-80_2111.14615.csv", "STAR_pp200GeV_D0_invyield_1812.10224.csv")}
 
 GOOD_HEADER = "# observable: test\n# units: pT [GeV/c]\npt_low,pt_high,pt_center,value,stat_err_plus,stat_err_minus,syst_err_plus,syst_err_minus\n"
 

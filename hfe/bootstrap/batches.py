@@ -22,7 +22,8 @@ from hfe.core.backend import array_module, resolve
 from hfe.core.catalogue import ResultsLayout, observables
 from hfe.core.seeds import derive_seed
 from hfe.decays.response import ResponseMatrix
-from hfe.decomposition.inputs import FitInputs
+from hfe.core.config import flow_systems
+from hfe.decomposition.inputs import FitInputs, load_system_hfe
 from hfe.measurement.hfe import accumulate, replica_results
 from hfe.measurement.output import settings_from_config
 from hfe.stats.replica_sums import ReplicaSums
@@ -49,13 +50,6 @@ def measure_replicas(output: str, config: dict, system: str, paths: list[str], f
     write_npz_reproducibly(output, arrays)
 
 
-def _system_of(path: str, systems: list[str]) -> str:
-    matches = [s for s in systems if f"/{s}/" in path or Path(path).parent.name == s]
-    if len(matches) != 1:
-        raise ValueError(f"{path}: cannot tell which system this file belongs to")
-    return matches[0]
-
-
 def fit_replicas(output, config, results: ResultsLayout, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses,
                  expected=None) -> None:
     """Run the chain on replicas ``first .. first + count - 1``; store results aligned to the
@@ -65,9 +59,9 @@ def fit_replicas(output, config, results: ResultsLayout, first, count, measured_
     for system, path in zip(measured_systems, measured_files):
         with np.load(path) as f:
             measured[system] = {k: f[k] for k in ("hfe_spectrum", "hfe_v2") if k in f}
-    hfe_tables = {s: {"hfe_spectrum": load_table(p)} for s, p in zip(systems, hfe_files)}
-    for path in hfe_v2_files:
-        hfe_tables[_system_of(path, systems)]["hfe_v2"] = load_table(path)
+    hfe_tables = {s: {"hfe_spectrum": load_system_hfe(config, s, p)} for s, p in zip(systems, hfe_files)}
+    for system in flow_systems(config):  # hfe_v2_files in the order of flow_systems
+        hfe_tables[system]["hfe_v2"] = load_system_hfe(config, system, hfe_v2_files[flow_systems(config).index(system)], v2=True)
     inputs = FitInputs.load(config, expected=expected)
     chain = ChainSettings.from_config(config)
     nominal_responses = {Path(path).name: ResponseMatrix.load(path) for path in responses}

@@ -114,6 +114,8 @@ def run_replica(
             if system.is_pp:
                 pp_summary, pp_hfe = result["summary"], hfe  # the Pb-Pb fits are joint with this replica's pp data
                 continue
+            if "hfe_v2" not in hfe_tables[system_name]:
+                continue  # a published system without HFE v2: no v2 analysis
             v2 = replica_hfe_table(hfe_tables[system_name]["hfe_v2"], rows.get("hfe_v2"), seed, f"hfe_v2_{system_name}", replica, chain.decomposition.systematic_correlation)
             flow = flow_of_system(
                 system, chain.flow, chain.decomposition, v2, result["summary"], electrons, dzero, flows, drawn_inputs, dzero_flows, with_covariance=False

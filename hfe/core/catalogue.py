@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfe.core.config import flow_systems
+
 NOMINAL = "nominal"
 
 # measurement of the pseudo-data (per system): spectrum tables, and v2 tables for Pb-Pb
@@ -54,14 +56,20 @@ def decomposition_tables(kind: str) -> tuple[str, ...]:
     return DECOMPOSITION_TABLES + (RAA_TABLES if kind == "PbPb" else ())
 
 
+# the config keys observables() reads: the params of every rule that calls it
+OBSERVABLE_KEYS = ("systems.*.kind", "decomposition.hfe_tables", "flow.dmeson_v2", "flow.hfe_v2_tables")
+
+
 def observables(config: Mapping) -> list[str]:
     """Names ``<system>/<observable>`` of every replicated (and systematics-combined) result;
-    reads ``systems.*.kind``."""
+    reads ``systems.*.kind`` and, for the v2 observables, what :func:`hfe.core.config.flow_systems` reads."""
     names = []
     for system, setup in config["systems"].items():
         names += [f"{system}/{o}" for o in REPLICATED_SPECTRUM_OBSERVABLES]
         if setup["kind"] == "PbPb":
-            names += [f"{system}/{o}" for o in REPLICATED_RAA_OBSERVABLES + REPLICATED_V2_OBSERVABLES]
+            names += [f"{system}/{o}" for o in REPLICATED_RAA_OBSERVABLES]
+        if system in flow_systems(config):
+            names += [f"{system}/{o}" for o in REPLICATED_V2_OBSERVABLES]
     return names
 
 

@@ -122,20 +122,46 @@ def check_ranges(config: dict) -> None:
 SYSTEM_NAME = re.compile(r"[A-Za-z0-9_\-]+")  # system names become folder and file names
 
 
+def is_published(config: dict, system: str) -> bool:
+    """The system's HFE is a published table (``decomposition.hfe_tables``), not pseudo-data:
+    no truth, no events, no closure."""
+    return system in config["decomposition"]["hfe_tables"]
+
+
+def pseudo_systems(config: dict) -> list[str]:
+    """Systems whose HFE is measured on the pseudo-data (the data-source switch is
+    ``decomposition.hfe_tables``: a system listed there reads its published table)."""
+    return [name for name in config["systems"] if not is_published(config, name)]
+
+
+def flow_systems(config: dict) -> list[str]:
+    """Nucleus-nucleus systems with a v2 analysis: an HFE v2 source (the pseudo-data measurement,
+    or ``flow.hfe_v2_tables``) and a D-meson v2 curve (``flow.dmeson_v2``)."""
+    flow = config["flow"]
+    return [name for name, setup in config["systems"].items()
+            if setup["kind"] == "PbPb" and name in flow["dmeson_v2"]
+            and (not is_published(config, name) or name in flow["hfe_v2_tables"])]
+
+
 def check_systems(config: dict) -> None:
-    """Each system has a safe name, what its kind needs, whole seeded blocks per chunk, and truth
-    curves; fills a Pb-Pb system's ``inputs_taa_per_mb`` from ``taa_per_mb`` when absent."""
+    """Each system has a safe name, what its kind and data source need (a pseudo-data system:
+    events in whole seeded blocks per chunk, truth curves, event-plane resolutions), and its
+    inputs; fills a Pb-Pb system's ``inputs_taa_per_mb`` from ``taa_per_mb`` when absent."""
     block = config["pseudo_data"]["block_size"]
     truth = config["truth"]
     for name, system in config["systems"].items():
         key = f"systems.{name}"
         if not SYSTEM_NAME.fullmatch(name):
             raise ConfigError(f"config key '{key}': system names may hold letters, digits, '_' and '-' only")
-        needed = ("sigma_inel_mb",) if system["kind"] == "pp" else ("taa_per_mb", "event_plane_resolution")
+        pseudo = not is_published(config, name)
+        needed = ("sigma_inel_mb",) if system["kind"] == "pp" else ("taa_per_mb",)
+        if pseudo:
+            needed += ("n_events",) + (("event_plane_resolution",) if system["kind"] == "PbPb" else ())
         for item in needed:
             if item not in system:
-                raise ConfigError(f"config key '{key}.{item}': required for a {system['kind']} system")
-        if system["n_events"] % (system["chunks"] * block) != 0:
+                what = "pseudo-data " if item in ("n_events", "event_plane_resolution") else ""
+                raise ConfigError(f"config key '{key}.{item}': required for a {what}{system['kind']} system")
+        if pseudo and system["n_events"] % (system["chunks"] * block) != 0:
             raise ConfigError(
                 f"config key '{key}.n_events': {system['n_events']} is not a whole number of blocks "
                 f"(pseudo_data.block_size = {block}) per chunk ({system['chunks']} chunks)"
@@ -144,12 +170,19 @@ def check_systems(config: dict) -> None:
             # the published R_AA inputs were divided by the nominal <T_AA> unless said otherwise;
             # filled once here, so a variation of taa_per_mb leaves it alone
             system.setdefault("inputs_taa_per_mb", dict(system["taa_per_mb"]))
-            for quantity in ("charm_raa", "beauty_raa", "charm_v2", "beauty_v2"):
+            for quantity in ("charm_raa", "beauty_raa", "charm_v2", "beauty_v2") if pseudo else ():
                 if name not in truth[quantity]:
                     raise ConfigError(f"config key 'truth.{quantity}.{name}': no truth curve for system {name}")
-            for key in ("d0_raa", "nonprompt_raa"):
+            tables = ("d0_raa", "nonprompt_raa") if config["decomposition"]["nonprompt_constraint"] else ("d0_raa",)
+            for key in tables:
                 if name not in config["decomposition"][key]:
                     raise ConfigError(f"config key 'decomposition.{key}.{name}': no table for system {name}")
+    unknown = [name for name in config["flow"]["hfe_v2_tables"] if name not in config["systems"]]
+    if unknown:
+        raise ConfigError(f"config key 'flow.hfe_v2_tables': {unknown} are not systems (systems: {list(config['systems'])})")
+    without_flow = [name for name in config["export"]["btoe_v2"] if name not in flow_systems(config)]
+    if without_flow:
+        raise ConfigError(f"config key 'export.btoe_v2': {without_flow} have no v2 analysis (systems with one: {flow_systems(config)})")
     if sum(1 for s in config["systems"].values() if s["kind"] == "pp") != 1 and any(
         s["kind"] == "PbPb" for s in config["systems"].values()
     ):

@@ -20,6 +20,7 @@ import numpy as np
 
 from hfe.core.errors import ConfigError
 from hfe.core.systems import CollisionSystem
+from hfe.tables.centrality import combine_classes
 from hfe.tables.published import MeasurementTable, Uncertainty, load_table
 from hfe.tables.units import expect_units
 
@@ -37,6 +38,20 @@ def without_taa(table: MeasurementTable, taa_relative_error: float) -> Measureme
     metadata = {**table.metadata, "normalisation_without_taa": [
         f"{remaining:.4%} = sqrt({total:.4%}^2 - {taa_relative_error:.4%}^2): published normalisation without <T_AA>"]}
     return MeasurementTable(table.source, table.pt_low, table.pt_high, table.pt_center, table.value, kept, table.units, metadata)
+
+
+def with_taa(table: MeasurementTable, taa_relative_error: float) -> MeasurementTable:
+    """``table`` (an R_AA transferred from other centrality classes, read back as R_AA x <T_AA of
+    the HFE's class> x sigma_pp) with that <T_AA>'s relative uncertainty added in quadrature to
+    its normalisation (one component ``norm_with_taa``): here T_AA does not cancel."""
+    norm = table.normalisation()
+    total = float(np.sqrt(sum(v**2 for v in norm.values()) + taa_relative_error**2))
+    size = total * np.abs(table.value)
+    kept = {name: u for name, u in table.uncertainties.items() if u.kind != "norm"}
+    kept["norm_with_taa"] = Uncertainty(size, size.copy(), "norm")
+    metadata = {**table.metadata, "normalisation_with_taa": [
+        f"{total:.4%}: the classes' normalisation with the <T_AA> of the HFE class ({taa_relative_error:.4%}) in quadrature"]}
+    return replace(table, uncertainties=kept, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -67,20 +82,31 @@ class FitInputs:
         pbpb = [s for s, setup in config["systems"].items() if setup["kind"] == "PbPb"]
         has_pp = any(setup["kind"] == "pp" for setup in config["systems"].values())
 
-        def table(path, quantity="ratio", where=""):
-            return None if path is None else expect_units(load_table(Path(root) / path), quantity, where)
+        options = settings["input_options"]
+        use_nonprompt = settings["nonprompt_constraint"]
+
+        def table(spec, quantity="ratio", where="", key=None):
+            if spec is None:
+                return None
+            if isinstance(spec, Mapping):  # the R_AA of other centrality classes, transferred
+                parts = [read_table(Path(root) / part["table"], quantity, where, options.get(key, {})) for part in spec["from_classes"]]
+                return combine_classes(parts, [part["weight"] for part in spec["from_classes"]], where,
+                                       [part.get("normalisation", 0.0) for part in spec["from_classes"]])
+            return read_table(Path(root) / spec, quantity, where, options.get(key, {}))
 
         flow = config.get("flow", {}).get("dmeson_v2", {})
 
-        def raa_table(path, system, key):
+        def raa_table(spec, system, key):
             taa_error = CollisionSystem.from_config(config, system).inputs_taa_relative_error
-            return without_taa(table(path, "ratio", f"decomposition.{key}.{system}"), taa_error)
+            loaded = table(spec, "ratio", f"decomposition.{key}.{system}", key)
+            return with_taa(loaded, taa_error) if isinstance(spec, Mapping) else without_taa(loaded, taa_error)
 
         return cls(
-            d0_pp=table(settings["d0_pp"], "cross_section", "decomposition.d0_pp") if has_pp else None,
-            nonprompt_pp=table(settings["nonprompt_pp"], "cross_section", "decomposition.nonprompt_pp") if has_pp else None,
+            d0_pp=table(settings["d0_pp"], "cross_section", "decomposition.d0_pp", "d0_pp") if has_pp else None,
+            nonprompt_pp=table(settings["nonprompt_pp"], "cross_section", "decomposition.nonprompt_pp", "nonprompt_pp")
+            if has_pp and use_nonprompt else None,
             d0_raa={s: raa_table(settings["d0_raa"][s], s, "d0_raa") for s in pbpb},
-            nonprompt_raa={s: raa_table(settings["nonprompt_raa"][s], s, "nonprompt_raa") for s in pbpb},
+            nonprompt_raa={s: raa_table(settings["nonprompt_raa"][s], s, "nonprompt_raa") for s in pbpb if use_nonprompt},
             dmeson_v2={s: table(flow[s]["fit"], "ratio", f"flow.dmeson_v2.{s}") for s in pbpb if s in flow},
         )
 
@@ -107,18 +133,50 @@ class FitInputs:
         out = {"d0_pp": self.d0_pp, "nonprompt_pp": self.nonprompt_pp}
         for system in self.d0_raa:
             out[f"d0_raa_{system}"] = self.d0_raa[system]
-            out[f"nonprompt_raa_{system}"] = self.nonprompt_raa[system]
+            out[f"nonprompt_raa_{system}"] = self.nonprompt_raa.get(system)
             if system in self.dmeson_v2:
                 out[f"dmeson_v2_{system}"] = self.dmeson_v2[system]
         return {label: table for label, table in out.items() if table is not None}
 
 
+UNITS_OPTIONS = ("invariant", "per_event_cross_section_mb")
+
+
+def read_table(path: str | Path, quantity: str, where: str, options: Mapping | None = None) -> MeasurementTable:
+    """A published table read with its loader options (``unsigned_minus``, ``dependent``,
+    ``qualifiers``) and brought to ``quantity``'s units with its units options (``invariant``,
+    ``per_event_cross_section_mb``: :func:`hfe.tables.units.expect_units`)."""
+    options = dict(options or {})
+    units = {k: options.pop(k) for k in UNITS_OPTIONS if k in options}
+    if "unsigned_minus" in options:
+        options["unsigned_minus"] = tuple(options["unsigned_minus"])
+    return expect_units(load_table(path, **options), quantity, where, **units)
+
+
+def raa_table_paths(spec) -> list[str]:
+    """The files of a ``decomposition.d0_raa`` entry: one table, or the classes it combines."""
+    if isinstance(spec, Mapping):
+        return [part["table"] for part in spec["from_classes"]]
+    return [spec] if spec else []
+
+
 def load_hfe_table(path: str | Path, kind: str, where: str, **options) -> MeasurementTable:
     """An HFE spectrum (``kind`` pp: cross section in microbarn/(GeV/c), converted from pb, nb or
-    mb; PbPb: per-event yield) or, with ``kind`` 'v2', an HFE v2 table; units checked
-    (:mod:`hfe.tables.units`), ``where`` naming the input in errors."""
+    mb; PbPb: per-event yield; an invariant table with ``invariant=True``) or, with ``kind`` 'v2',
+    an HFE v2 table; units checked (:mod:`hfe.tables.units`), ``where`` naming the input in errors."""
     quantity = {"pp": "cross_section", "PbPb": "yield", "v2": "ratio"}[kind]
-    return expect_units(load_table(path, **options), quantity, where)
+    return read_table(path, quantity, where, options)
+
+
+def load_system_hfe(config: Mapping, system: str, path: str | Path, v2: bool = False) -> MeasurementTable:
+    """The HFE spectrum (or, with ``v2``, the HFE v2) of ``system`` from ``path``: a published
+    table with its loader options (``decomposition.hfe_table_options``,
+    ``flow.hfe_v2_table_options``) or the pseudo-data measurement."""
+    if v2:
+        options, key = config["flow"]["hfe_v2_table_options"].get(system, {}), f"flow.hfe_v2_tables.{system}"
+        return load_hfe_table(path, "v2", f"HFE v2 of {system} ({key})", **options)
+    options = config["decomposition"]["hfe_table_options"].get(system, {})
+    return load_hfe_table(path, config["systems"][system]["kind"], f"HFE table of {system} (decomposition.hfe_tables.{system})", **options)
 
 
 def pseudo_kinds(config: Mapping) -> list[str]:

@@ -10,10 +10,11 @@ import numpy as np
 from hfe.core.binning import bins_inside
 from hfe.core.catalogue import TITLES
 from hfe.core.systems import CollisionSystem
-from hfe.decomposition.global_fit import FitOutcome, propagate
+from hfe.decomposition.global_fit import FitOutcome, propagate, propagate_covariance
 from hfe.decomposition.inputs import FitInputs
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.decomposition.system import (
+    beauty_fraction_function,
     compatibility,
     electron_results,
     fit_system,
@@ -114,14 +115,31 @@ def raa_window_averages(outcome: FitOutcome, charm, beauty, system: CollisionSys
     return out
 
 
+def comparison_values(quantity: str, outcome: FitOutcome, charm, beauty, system: CollisionSystem, low, high) -> dict:
+    """Our ``quantity`` over the bins [low, high] with its full covariance (and, for an R_AA,
+    the <T_AA> normalisation): ``raa_ctoe``, ``raa_btoe``, ``raa_ratio`` (T_AA cancels) or
+    ``beauty_fraction`` (no normalisation: it cancels in the fraction)."""
+    if quantity in ("raa_ctoe", "raa_btoe"):
+        return raa_with_covariance(outcome, charm if quantity == "raa_ctoe" else beauty, system, low, high)
+    if quantity == "raa_ratio":
+        charm_raa, beauty_raa = raa_function(charm, system, low, high), raa_function(beauty, system, low, high)
+        function = lambda p: beauty_raa(p) / charm_raa(p)  # noqa: E731
+    elif quantity == "beauty_fraction":
+        function = beauty_fraction_function(charm, beauty, low, high)
+    else:
+        raise ValueError(f"unknown comparison quantity {quantity!r}")
+    value, covariance = propagate_covariance(function, outcome)
+    return {"value": value, "covariance": covariance, "normalisation": {}}
+
+
 def comparison(spec: Mapping, outcome: FitOutcome, charm, beauty, system: CollisionSystem, settings: DecompositionSettings) -> dict:
-    """Our R_AA against a published table in the fit range (:func:`compatibility`)."""
+    """Our result (``spec['quantity']``) against a published table in the fit range (:func:`compatibility`)."""
     table = load_comparison(spec)
     b_low, b_high = comparison_bins(table, charm.electron_edges)
     inside = bins_inside(b_low, b_high, *settings.hfe_fit_range)
     if not inside.any():
         return {"name": spec["name"], "table": spec["table"], "ndf": 0, "note": "no overlap with the fit range"}
-    ours = raa_with_covariance(outcome, charm if spec["quantity"] == "raa_ctoe" else beauty, system, b_low[inside], b_high[inside])
+    ours = comparison_values(spec["quantity"], outcome, charm, beauty, system, b_low[inside], b_high[inside])
     result = compatibility(ours, table.select(inside), settings.systematic_correlation)
     conditions = spec.get("conditions", "same")
     meaning = ("test of compatibility (same energy and centrality)" if conditions == "same" else
@@ -129,14 +147,14 @@ def comparison(spec: Mapping, outcome: FitOutcome, charm, beauty, system: Collis
     return {"name": spec["name"], "quantity": spec["quantity"], "conditions": conditions, "meaning": meaning, **result}
 
 
-def write_decomposition(outputs: dict, system: str, result: dict, units: str) -> None:
+def write_decomposition(outputs: dict, system: str, result: dict, units: str, eta_max: float = 0.8) -> None:
     """Write the tables named in ``outputs`` and the summary JSON ``outputs['summary']``."""
 
     def header(name: str) -> dict:
         return {
             "observable": TITLES[name],
             "system": system,
-            "rapidity": "|eta| < 0.8",
+            "rapidity": f"|eta| < {eta_max:g} (electrons)",
             "units": "pT [GeV/c]; dimensionless" if name.startswith(("raa", "beauty")) else units,
             "method": "global chi2 fit of D0, HFE and non-prompt D0 data (hfe/decomposition/global_fit.py)",
             "error_columns": "stat_err_plus/_minus: fit uncertainty (covariance of the global fit)"

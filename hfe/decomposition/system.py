@@ -65,7 +65,7 @@ def flavour_models(
 ) -> tuple[FlavourModel, FlavourModel]:
     """Charm and beauty models: pp shapes by default; ``forms``/``references``/``fixed`` per
     flavour and ``factor`` for Pb-Pb (factor x pp model x R_AA shape)."""
-    forms = forms or {"charm": settings.shape, "beauty": settings.shape}
+    forms = forms or {"charm": settings.shape, "beauty": settings.beauty_shape or settings.shape}
     references, fixed = references or {}, fixed or {}
     electrons = scaled_responses(electrons, settings.semileptonic_scale)
     ratios = {"D0": lambda pt: np.ones_like(np.asarray(pt, dtype=float))}
@@ -245,6 +245,11 @@ def fit_system(
             for model, table in ((charm, raa), (beauty, np_raa))
         }
         start, limits = _start_and_limits((*pp_models, charm, beauty), {**pp_start, **starts})
+        for model in (charm, beauty):  # limits the config gives to an R_AA shape (e.g. R_AA >= 0 without data on it)
+            for name, (low, high) in settings.raa_shape[model.flavour].get("limits", {}).items():
+                if f"{model.prefix}_{name}" in start:
+                    limits[f"{model.prefix}_{name}"] = (-np.inf if low is None else low, np.inf if high is None else high)
+                    start[f"{model.prefix}_{name}"] = float(np.clip(start[f"{model.prefix}_{name}"], *limits[f"{model.prefix}_{name}"]))
         # the R_AA inputs' normalisation without <T_AA> (FitInputs): T_AA cancels in a yield
         nuisance_sigma["d0_raa_norm"] = normalisation_sigma(raa)
         datasets.append(raa_dataset("D0", raa, table_covariance(raa, correlation), charm, ("d0_raa_norm",)))

@@ -112,6 +112,15 @@ def _verdict_effect(p: float | None) -> str:
     return "supported" if p < SIGNIFICANCE else "not supported"
 
 
+LHC_ENERGY_GEV = 5020  # the paper's claims are about Pb-Pb collisions at 5.02 TeV
+
+
+def has_paper_claims(config: dict) -> bool:
+    """The configuration has a nucleus-nucleus system at 5.02 TeV: the claims apply to it."""
+    return any(setup["kind"] == "PbPb" and setup.get("sqrt_s_nn_gev", LHC_ENERGY_GEV) == LHC_ENERGY_GEV
+               for setup in config["systems"].values())
+
+
 def evaluate_claims(config: dict, results: ResultsLayout) -> list[dict]:
     """Every claim with its per-system tests and verdicts (JSON-serialisable)."""
     pbpb = [s for s, setup in config["systems"].items() if setup["kind"] == "PbPb"]

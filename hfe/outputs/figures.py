@@ -8,6 +8,7 @@ fit uncertainty without bootstrap), boxes the combined systematics of
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from hfe.core.catalogue import ResultsLayout
-from hfe.outputs.plotting import COLORS, PT_LABEL, draw_band, draw_points, system_label, use_style
-from hfe.tables.published import MeasurementTable, load_comparison, load_table
+from hfe.core.config import flow_systems, pseudo_systems
+from hfe.outputs.plotting import COLORS, PT_LABEL, draw_band, draw_points, energy_label, system_label, use_style
+from hfe.tables.published import MeasurementTable, load_comparison, load_table, table_header
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Figure:
     kind: str
     build: Callable  # (config, FigureInputs, system or None) -> matplotlib Figure
     caption: str
-    systems: str  # "all", "PbPb" or "none" (one figure for all systems)
+    systems: str  # "all", "PbPb", "flow" (systems with a v2 analysis), "pseudo" (pseudo-data systems) or "none" (one figure)
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,22 @@ def _total(table: MeasurementTable) -> tuple[np.ndarray, np.ndarray]:
     return np.sqrt(s[0] ** 2 + n[0] ** 2 + t[0] ** 2), np.sqrt(s[1] ** 2 + n[1] ** 2 + t[1] ** 2)
 
 
-def _label(ax, system: str, extra: str = "") -> None:
+def _label(ax, config: dict, system: str, extra: str = "") -> None:
     """The system as the panel title (never over the data or the legend)."""
-    ax.set_title(system_label(system) + (f", {extra}" if extra else ""))
+    ax.set_title(system_label(system, config) + (f", {extra}" if extra else ""))
+
+
+def experiment_of(spec) -> str:
+    """The experiment of a published table (its ``# experiment:`` header; a combination of
+    classes: that of its first table)."""
+    path = spec["from_classes"][0]["table"] if isinstance(spec, dict) else spec
+    return table_header(path).get("experiment", "published").split()[0]
+
+
+def hfe_label(config: dict, system: str) -> str:
+    """Where the HFE of a system comes from: its published table's experiment, or pseudo-data."""
+    table = config["decomposition"]["hfe_tables"].get(system)
+    return f"{experiment_of(table)} data" if table else "pseudo-data"
 
 
 def _two_panels(ratio_label: str):
@@ -70,11 +85,14 @@ def dmeson_fit(config: dict, inputs: FigureInputs, system: str):
     pp = config["systems"][system]["kind"] == "pp"
     # Pb-Pb: the published R_AA, fitted as R_AA (joint fit with pp, T_AA cancels)
     unit = r"d$\sigma$/d$p_{\mathrm{T}}$d$y$ ($\mu$b GeV$^{-1}c$)" if pp else r"$R_{\mathrm{AA}}$"
+    decomposition = config["decomposition"]
+    sources = {"D0": decomposition["d0_pp"] if pp else decomposition["d0_raa"][system],
+               "nonprompt_D0": decomposition["nonprompt_pp"] if pp else decomposition["nonprompt_raa"].get(system)}
     for name, color, marker in (("D0", COLORS["charm"], "o"), ("nonprompt_D0", COLORS["beauty"], "s")):
         if name not in points:
             continue
         p = points[name]
-        label = {"D0": r"prompt D$^0$ (ALICE)", "nonprompt_D0": r"non-prompt D$^0$ (ALICE)"}[name]
+        label = {"D0": r"prompt D$^0$", "nonprompt_D0": r"non-prompt D$^0$"}[name] + f" ({experiment_of(sources[name])})"
         draw_points(top, p["pt_low"], p["pt_high"], p["data"], (p["error"], p["error"]), label=label + " (stat+syst)", color=color, marker=marker)
         edges = np.append(p["pt_low"], p["pt_high"][-1])
         top.stairs(p["model"], edges, color=color, linewidth=1.5, label=f"{label.split(' (')[0]}: global fit", baseline=None)
@@ -82,7 +100,7 @@ def dmeson_fit(config: dict, inputs: FigureInputs, system: str):
     top.set_yscale("log" if pp else "linear")
     top.set_ylabel(unit)
     top.legend(loc="upper right")
-    _label(top, system)
+    _label(top, config, system)
     bottom.axhline(0, color="gray", linewidth=0.8)
     bottom.set_ylim(-4, 4)
     return fig
@@ -96,17 +114,19 @@ def hfe_components(config: dict, inputs: FigureInputs, system: str):
         t = inputs.result(f"{system}/{flavour}_spectrum")
         up, down = _total(t)
         draw_band(top, t.pt_low, t.pt_high, t.value, up, down, label=f"{label} (global fit)", color=COLORS["charm" if flavour == "ctoe" else "beauty"])
-    draw_points(top, hfe["pt_low"], hfe["pt_high"], hfe["data"], (hfe["error"], hfe["error"]), label="HFE (pseudo-data)", color="black")
+    draw_points(top, hfe["pt_low"], hfe["pt_high"], hfe["data"], (hfe["error"], hfe["error"]), label=f"HFE ({hfe_label(config, system)})", color="black")
     edges = np.append(hfe["pt_low"], hfe["pt_high"][-1])
     top.stairs(hfe["model"], edges, color="black", linewidth=1.2, linestyle="--", label=r"c$\rightarrow$e + b$\rightarrow$e", baseline=None)
     top.set_yscale("log")
     pp = config["systems"][system]["kind"] == "pp"
     top.set_ylabel(r"d$\sigma$/d$p_{\mathrm{T}}$d$\eta$ ($\mu$b GeV$^{-1}c$)" if pp else r"(1/$N_{\mathrm{ev}}$) d$N$/d$p_{\mathrm{T}}$d$\eta$ (GeV$^{-1}c$)")
     top.legend(loc="upper right")
-    _label(top, system, r"(e$^+$+e$^-$)/2")
-    ratio = np.asarray(hfe["data"]) / np.asarray(hfe["model"])
-    centre = 0.5 * (np.asarray(hfe["pt_low"]) + hfe["pt_high"])
-    bottom.errorbar(centre, ratio, yerr=np.asarray(hfe["error"]) / np.asarray(hfe["model"]), fmt="o", color="black", markersize=4)
+    _label(top, config, system, r"(e$^+$+e$^-$)/2")
+    model = np.asarray(hfe["model"])
+    shown = model > 0  # a fit whose b -> e goes below zero at high pT (within errors) has no ratio there
+    ratio = np.asarray(hfe["data"])[shown] / model[shown]
+    centre = (0.5 * (np.asarray(hfe["pt_low"]) + hfe["pt_high"]))[shown]
+    bottom.errorbar(centre, ratio, yerr=np.asarray(hfe["error"])[shown] / model[shown], fmt="o", color="black", markersize=4)
     bottom.axhline(1, color="gray", linewidth=0.8)
     bottom.set_ylim(0.5, 1.5)
     return fig
@@ -118,11 +138,15 @@ def beauty_fraction(config: dict, inputs: FigureInputs, system=None):
     colors = ["black", COLORS["charm"], COLORS["beauty"], COLORS["data"], COLORS["extra"]]
     for color, name in zip(colors, config["systems"]):
         t = inputs.result(f"{name}/beauty_fraction")
-        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=system_label(name).split(",")[0], color=color)
+        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=system_label(name, config).split(",")[0], color=color)
+    for system, specs in config["decomposition"]["comparisons"].items():  # measured fractions (PHENIX)
+        for spec in (s for s in specs if s["quantity"] == "beauty_fraction"):
+            table = load_comparison(spec)
+            draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color="gray", marker="D", fill=False)
     ax.set_xlabel(PT_LABEL)
     ax.set_ylabel(r"$f_b$ = (b$\rightarrow$e) / (c$\rightarrow$e + b$\rightarrow$e)")
     ax.set_ylim(0, 1.05)
-    ax.legend(loc="lower right", title=r"$\sqrt{s_{\mathrm{NN}}}$ = 5.02 TeV, $|\eta|<0.8$")
+    ax.legend(loc="lower right", title=energy_label(config) + rf", $|\eta|<{config['response']['electron_eta_max']:g}$")
     return fig
 
 
@@ -137,9 +161,11 @@ def nuclear_modification(config: dict, inputs: FigureInputs, system: str):
     taa = float(np.nanmax(norm[0] / np.abs(inputs.result(f"{system}/raa_ctoe").value))) if np.any(norm[0] > 0) else (
         config["systems"][system]["taa_per_mb"]["error"] / config["systems"][system]["taa_per_mb"]["value"])
     ax.add_patch(plt.Rectangle((0.1, 1 - taa), 0.3, 2 * taa, color="gray", alpha=0.6, label=r"$\langle T_{\mathrm{AA}}\rangle$ uncertainty"))
-    markers = iter(["D", "^", "v", "P", "X", "*"])
-    colors = iter(["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"])
+    markers = itertools.cycle(["D", "^", "v", "P", "X", "*"])
+    colors = itertools.cycle(["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"])
     for spec in config["decomposition"]["comparisons"].get(system, []):
+        if spec["quantity"] not in ("raa_ctoe", "raa_btoe"):
+            continue  # f_b and R_AA ratios have their own panels
         table = load_comparison(spec)
         label = spec["name"] + (" [reference]" if spec.get("conditions") == "different" else "")
         draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=label, color=next(colors), marker=next(markers), fill=False)
@@ -149,7 +175,7 @@ def nuclear_modification(config: dict, inputs: FigureInputs, system: str):
     ax.set_ylim(0, 2.6)
     ax.set_xlim(0, None)
     ax.legend(loc="upper right", fontsize=8)
-    _label(ax, system)
+    _label(ax, config, system)
     return fig
 
 
@@ -159,7 +185,7 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
     fig.subplots_adjust(wspace=0.3)
     d = flow["dmeson_v2_fit"]["points"]["D-meson v2"]
-    draw_points(left, d["pt_low"], d["pt_high"], d["data"], (d["error"], d["error"]), label=r"ALICE D-meson $v_2\{\mathrm{SP}\}$ (stat+syst)", color="black")
+    draw_points(left, d["pt_low"], d["pt_high"], d["data"], (d["error"], d["error"]), label=f"{experiment_of(config['flow']['dmeson_v2'][system]['fit'])} D-meson " + r"$v_2$ (stat+syst)", color="black")
     left.stairs(d["model"], np.append(d["pt_low"], d["pt_high"][-1]), color=COLORS["charm"], linewidth=1.5, baseline=None, label="fit in " + {"ket": r"$KE_{\mathrm{T}}$", "pt": r"$p_{\mathrm{T}}$"}[flow["v2_variable"]])
     for comparison, spec in zip(flow["comparisons"], config["flow"]["comparisons"].get(system, [])):
         if comparison["quantity"] != "nonprompt_d0_v2":
@@ -174,12 +200,17 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
     left.set_xlabel(PT_LABEL)
     left.set_ylabel(r"$v_2$ of hadrons")
     left.legend(loc="upper right", fontsize=9)
-    _label(left, system)
+    _label(left, config, system)
+    hfe = flow["global_fit"]["points"]["HFE v2"]
+    draw_points(right, hfe["pt_low"], hfe["pt_high"], hfe["data"], (hfe["error"], hfe["error"]), color="black", marker="o", fill=False,
+                label=f"HFE {hfe_label(config, system)} (stat+syst), fitted bins")
     for name, label, color, marker in (("ctoe_v2", r"c$\rightarrow$e", COLORS["charm"], "o"),
                                        ("btoe_v2_global_fit", r"b$\rightarrow$e (global fit)", COLORS["beauty"], "s"),
                                        ("btoe_v2_bin_by_bin", r"b$\rightarrow$e (bin by bin)", COLORS["extra"], "D")):
         t = inputs.result(f"{system}/{name}")
-        draw_points(right, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=label, color=color, marker=marker, fill=name != "btoe_v2_bin_by_bin")
+        shift = 0.15 * (t.pt_high - t.pt_low) if name == "btoe_v2_bin_by_bin" else 0.0  # side by side with the global fit
+        draw_points(right, t.pt_low + shift, t.pt_high + shift, t.value, t.stat, t.syst, label=label, color=color, marker=marker,
+                    fill=name != "btoe_v2_bin_by_bin")
     ncq = load_table(inputs.results.result_table(f"{system}/btoe_v2_ncq"))
     draw_band(right, ncq.pt_low, ncq.pt_high, ncq.value, ncq.stat[0], ncq.stat[1], label=r"b$\rightarrow$e, NCQ-scaled D $v_2$", color=COLORS["ncq"], alpha=0.25)
     for spec in config["flow"]["comparisons"].get(system, []):
@@ -214,7 +245,7 @@ def closure(config: dict, inputs: FigureInputs, system: str):
     top.set_yscale("log")
     top.set_ylabel("yield (units of the HFE table)")
     top.legend(loc="upper right")
-    _label(top, system, "closure test")
+    _label(top, config, system, "closure test")
     bottom.axhline(1, color="gray", linewidth=0.8)
     bottom.set_ylim(0.5, 1.5)
     return fig
@@ -222,7 +253,8 @@ def closure(config: dict, inputs: FigureInputs, system: str):
 
 def systematic_breakdown(config: dict, inputs: FigureInputs, system: str):
     """Relative uncertainty per source of the key results of a system."""
-    names = ["btoe_spectrum", "beauty_fraction"] + (["raa_btoe", "btoe_v2_global_fit"] if config["systems"][system]["kind"] == "PbPb" else [])
+    names = ["btoe_spectrum", "beauty_fraction"] + (["raa_btoe"] if config["systems"][system]["kind"] == "PbPb" else [])
+    names += ["btoe_v2_global_fit"] if system in flow_systems(config) else []
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.5), squeeze=False)
     for ax, name in zip(axes[0], names):
         t = inputs.result(f"{system}/{name}")
@@ -239,7 +271,7 @@ def systematic_breakdown(config: dict, inputs: FigureInputs, system: str):
     for ax in axes[0]:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)
-    fig.suptitle(system_label(system), fontsize=11)
+    fig.suptitle(system_label(system, config), fontsize=11)
     fig.tight_layout(rect=(0, 0, 0.86, 1))
     fig.legend(list(entries.values()), list(entries), loc="center right", fontsize=9, title="source")
     return fig
@@ -250,8 +282,8 @@ FIGURES = {
     "hfe_components": Figure("hfe_components", hfe_components, "HFE spectrum of {system} with the c->e and b->e components of the global fit (bands: stat and syst in quadrature) and their sum; lower panel: data/fit.", "all"),
     "beauty_fraction": Figure("beauty_fraction", beauty_fraction, "Beauty fraction f_b of heavy-flavour decay electrons in every system; bars: statistical (bootstrap), boxes: systematic.", "none"),
     "raa": Figure("raa", nuclear_modification, "R_AA of c->e and b->e electrons in {system} compared with ALICE, STAR and PHENIX; the grey box at unity is the T_AA normalisation uncertainty. Entries marked [reference] are of another energy or centrality: shown for reference, not as a test of equality.", "PbPb"),
-    "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit. Right: v2 of c->e and b->e electrons (global fit and bin by bin) in {system}, the NCQ expectation and the ALICE b->e v2.", "PbPb"),
-    "closure": Figure("closure", closure, "Closure test in {system}: c->e and b->e extracted from the pseudo-data compared with their generated truth.", "all"),
+    "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit. Right: v2 of c->e and b->e electrons (global fit and bin by bin) in {system}, the NCQ expectation and the published b->e v2.", "flow"),
+    "closure": Figure("closure", closure, "Closure test in {system}: c->e and b->e extracted from the pseudo-data compared with their generated truth.", "pseudo"),
     "systematics": Figure("systematics", systematic_breakdown, "Relative statistical (dashed) and systematic uncertainties per source of the key results in {system}.", "all"),
 }
 
@@ -266,9 +298,9 @@ def figure_names(config: dict, kinds=tuple(FIGURES)) -> list[str]:
         if spec.systems == "none":
             names.append(kind)
             continue
-        for system, setup in config["systems"].items():
-            if spec.systems == "all" or setup["kind"] == spec.systems:
-                names.append(f"{kind}_{system}")
+        chosen = {"all": list(config["systems"]), "flow": flow_systems(config), "pseudo": pseudo_systems(config)}.get(
+            spec.systems, [s for s, setup in config["systems"].items() if setup["kind"] == spec.systems])
+        names += [f"{kind}_{system}" for system in chosen]
     return names
 
 

@@ -35,22 +35,25 @@ def _units(observable: str, kind: str) -> str:
 
 def observable_table(name: str, config: dict, results: ResultsLayout) -> Table:
     system, observable = name.split("/")
-    kind = config["systems"][system]["kind"]
+    setup = config["systems"][system]
+    kind, energy = setup["kind"], setup.get("sqrt_s_nn_gev", 5020)
+    eta = config.get("response", {}).get("electron_eta_max", 0.8)
+    nucleus = setup.get("label", "PB PB").split()[0].replace("-", " ").upper() if kind != "pp" else "P P"
     source = load_table(results.systematics_table(name))
     label, keyword, text = DESCRIPTIONS[observable]
     table = Table(f"{label} {system}")
-    table.description = f"{text} in {system} at sqrt(s_NN) = 5.02 TeV, |eta| < 0.8; {source.metadata.get('stat', [''])[0]}"
-    table.location = f"results/systematics/{name}.csv (figures in results/figures/)"
+    table.description = f"{text} in {system} at sqrt(s_NN) = {energy:g} GeV, |eta| < {eta:g}; {source.metadata.get('stat', [''])[0]}"
+    table.location = f"{results.root}/systematics/{name}.csv (figures in {results.root}/figures/)"
     table.keywords["observables"] = [keyword]
-    table.keywords["reactions"] = ["P P --> E X" if kind == "pp" else "PB PB --> E X"]
-    table.keywords["cmenergies"] = [5020]
+    table.keywords["reactions"] = [f"{nucleus} --> E X"]
+    table.keywords["cmenergies"] = [energy]
     table.keywords["phrases"] = ["Heavy flavour", "Charm", "Beauty", "Electron"] + (["Nuclear modification factor", "Elliptic flow"] if kind == "PbPb" else [])
     pt = Variable("PT", is_independent=True, is_binned=True, units="GEV")
     pt.values = list(zip(source.pt_low.tolist(), source.pt_high.tolist()))
     value = Variable(label, is_independent=False, is_binned=False, units=_units(observable, kind))
     value.values = source.value.tolist()
-    value.add_qualifier("SQRT(S)/NUCLEON", 5020, "GEV")
-    value.add_qualifier("ABS(ETA)", "< 0.8")
+    value.add_qualifier("SQRT(S)/NUCLEON", energy, "GEV")
+    value.add_qualifier("ABS(ETA)", f"< {eta:g}")
     value.add_qualifier("SYSTEM", system)
     for component, u in source.uncertainties.items():
         uncertainty = Uncertainty(component.replace("sys_", "sys,"), is_symmetric=False)

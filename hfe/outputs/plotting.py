@@ -31,12 +31,32 @@ def use_style() -> None:
     })
 
 
-def system_label(system: str) -> str:
-    """'pp, √s = 5.02 TeV' or 'Pb–Pb 0–10 %, √s_NN = 5.02 TeV'."""
-    if system.startswith("PbPb"):
+def energy_label(config: dict | None, system: str | None = None) -> str:
+    """'√s_NN = 5.02 TeV' (pp: '√s') from ``systems.<system>.sqrt_s_nn_gev`` (default 5020 GeV;
+    without a system: the first system's)."""
+    systems = (config or {}).get("systems", {})
+    setup = systems.get(system) or next(iter(systems.values()), {}) if systems else {}
+    gev = setup.get("sqrt_s_nn_gev", 5020)
+    value = f"{gev / 1000:g} TeV" if gev >= 1000 else f"{gev:g} GeV"
+    pp_only = setup.get("kind") == "pp" if system else all(s.get("kind") == "pp" for s in systems.values())
+    symbol = r"$\sqrt{s}$" if pp_only else r"$\sqrt{s_{\mathrm{NN}}}$"
+    return f"{symbol} = {value}"
+
+
+def system_label(system: str, config: dict | None = None) -> str:
+    """'pp, √s = 5.02 TeV, |η|<0.8' or 'Pb–Pb 0–10 %, √s_NN = 5.02 TeV, |η|<0.8'; a system's
+    ``label`` in the config replaces the part before the energy."""
+    setup = (config or {}).get("systems", {}).get(system, {})
+    eta = (config or {}).get("response", {}).get("electron_eta_max", 0.8)
+    if "label" in setup:
+        name = setup["label"].replace("-", "$-$")
+    elif system.startswith("PbPb") or setup.get("kind") == "PbPb":
         centrality = system.split("_", 1)[1] if "_" in system else ""
-        return rf"Pb$-$Pb {centrality.replace('-', '$-$')}%, $\sqrt{{s_{{\mathrm{{NN}}}}}}$ = 5.02 TeV, $|\eta|<0.8$"
-    return r"pp, $\sqrt{s}$ = 5.02 TeV, $|\eta|<0.8$"
+        name = rf"Pb$-$Pb {centrality.replace('-', '$-$')}%"
+    else:
+        name = "pp"
+    kind = setup.get("kind", "PbPb" if system.startswith("PbPb") else "pp")
+    return f"{name}, {energy_label({'systems': {system: {**setup, 'kind': kind}}}, system)}, " + rf"$|\eta|<{eta:g}$"
 
 
 def draw_points(ax, low, high, value, stat, syst=None, label=None, color="black", marker="o", fill=True):

@@ -23,7 +23,8 @@ from hfe.bootstrap.bands import align
 from hfe.core.atomic_io import write_json_atomically, write_text_atomically
 from hfe.core.binning import bins_inside
 from hfe.core.catalogue import ResultsLayout
-from hfe.outputs.claims import claims_markdown, claims_method, evaluate_claims
+from hfe.core.config import flow_systems, pseudo_systems
+from hfe.outputs.claims import claims_markdown, claims_method, evaluate_claims, has_paper_claims
 from hfe.outputs.closure import closure_markdown
 from hfe.systematics.combination import combine
 from hfe.systematics.variations import selected_variations, sources
@@ -57,7 +58,11 @@ def raa_ratio(config: dict, results: ResultsLayout, system: str, batch_files: li
             for b, c in zip(f[f"values/{names[0]}"], f[f"values/{names[1]}"]):
                 if np.all(np.isfinite(b)) and np.all(np.isfinite(c)):
                     replicas.append(_ratio_average(b, c, low, high))
-    stat = (np.percentile(replicas, 84) - value, value - np.percentile(replicas, 16)) if len(replicas) > 1 else (np.nan, np.nan)
+    if len(replicas) > 1:
+        stat = (np.percentile(replicas, 84) - value, value - np.percentile(replicas, 16))
+    else:  # no bootstrap: the joint fit's full-covariance error of the same window average
+        window = json.loads(results.fit_summary(system).read_text())["raa_window_averages"][f"{RATIO_RANGE[0]:g}-{RATIO_RANGE[1]:g}"]
+        stat = (window["raa_ratio"]["fit_error"],) * 2
     varied = {}
     for variation in selected_variations(config):
         tables = [load_table(results.result_table(n, variation)) for n in names]
@@ -69,8 +74,23 @@ def raa_ratio(config: dict, results: ResultsLayout, system: str, batch_files: li
 
 def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_files: list[str]) -> str:
     statistical = "bootstrap 68 % band" if batch_files else "fit uncertainty (no bootstrap replicas were run)"
-    lines = ["# Headline results", "", "Pseudo-data analysis of the embedded default configuration "
-             f"(statistical: {statistical}; systematic: combined config variations, `results/systematics/breakdown.md`).", ""]
+    measured = pseudo_systems(config)
+    published = [s for s in config["systems"] if s not in measured]
+    what = ("Pseudo-data analysis" if not published else "Analysis of published data" if not measured
+            else "Analysis of pseudo-data and published data")
+    lines = ["# Headline results", "", f"{what} (statistical: {statistical}; systematic: combined config variations, "
+             f"`{results.root}/systematics/breakdown.md`).", ""]
+    if published:
+        lines += ["## Inputs", "", "| system | HFE | HFE v2 | D0 | note |", "|---|---|---|---|---|"]
+        decomposition = config["decomposition"]
+        for system in published:
+            setup = config["systems"][system]
+            d0 = decomposition["d0_pp"] if setup["kind"] == "pp" else decomposition["d0_raa"][system]
+            d0 = " + ".join(Path(x["table"]).name for x in d0["from_classes"]) + " (transferred)" if isinstance(d0, dict) else Path(d0).name
+            v2 = config["flow"]["hfe_v2_tables"].get(system)
+            lines.append(f"| {system} | {Path(decomposition['hfe_tables'][system]).name} | {Path(v2).name if v2 else '—'} | {d0} | "
+                         f"{setup.get('centrality_note', '')} |")
+        lines.append("")
     lines += ["## Beauty fraction f_b = (b→e)/(c→e + b→e)", "", "| system | " + " | ".join(f"{p:g} GeV/c" for p in FRACTION_PT) + " |",
               "|---|" + "---|" * len(FRACTION_PT)]
     for system in config["systems"]:
@@ -89,6 +109,7 @@ def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_
         status = fit.get("covariance_status", "accurate")
         lines.append(f"| {system} | {fit['chi2']:.1f}/{fit['ndf']} | {fit['p_value']:.3f} | {status if status == 'accurate' else '**' + status + '**'} |")
     pbpb = [s for s, setup in config["systems"].items() if setup["kind"] == "PbPb"]
+    flowing = flow_systems(config)
     if pbpb:
         lines += ["", f"## ⟨R_AA(b→e) / R_AA(c→e)⟩ in {RATIO_RANGE[0]:g}–{RATIO_RANGE[1]:g} GeV/c", "", "| system | ratio | replicas |", "|---|---|---|"]
         for system in pbpb:
@@ -98,7 +119,7 @@ def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_
                   "Full propagated covariance of the v2 analysis (HFE v2 points, D-meson v2 fit alone, decomposition fit), statistical "
                   "part only; with the systematic sources as correlated terms in the claims table below.", "",
                   "| system | pT range | global fit: amplitude (NCQ = 1) | χ²/ndf | p-value | bin by bin: χ²/ndf | p-value |", "|---|---|---|---|---|---|---|"]
-        for system in pbpb:
+        for system in flowing:
             ncq = json.loads(results.flow_summary(system).read_text())["ncq_deviation"]
             g, b = ncq["global_fit"], ncq["bin_by_bin"]
             amplitude = f"{g['amplitude']:.2f} ± {g['amplitude_error']:.2f}" if "amplitude" in g else "—"
@@ -110,13 +131,13 @@ def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_
                   "| system | data | quantity | kind | χ²/ndf | p-value |", "|---|---|---|---|---|---|"]
         for system in pbpb:
             items = json.loads(results.fit_summary(system).read_text()).get("comparisons", [])
-            items += json.loads(results.flow_summary(system).read_text()).get("comparisons", [])
+            if system in flowing:
+                items += json.loads(results.flow_summary(system).read_text()).get("comparisons", [])
             for c in items:
                 if c.get("ndf", 0) > 0:
                     kind = "reference" if c.get("conditions") == "different" else "test"
                     lines.append(f"| {system} | {c['name']} | {c['quantity']} | {kind} | {c['chi2']:.1f}/{c['ndf']} | {c['p_value']:.3f} |")
-    measured = [s for s in config["systems"] if s not in config["decomposition"]["hfe_tables"]]
-    if pbpb:
+    if has_paper_claims(config):
         claims = evaluate_claims(config, results)
         write_json_atomically(Path(path).with_name("claims.json"), {"claims": claims, "method": claims_method()})
         lines += ["", *claims_markdown(claims, pseudo_hfe=bool(measured))]

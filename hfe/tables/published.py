@@ -36,7 +36,7 @@ NORMALISATION_WORDS = frozenset(
     {"br", "branching", "lumi", "luminosity", "luminomisty", "norm", "normalisation", "normalization", "taa", "t_aa", "global"}
 )
 _WORD = re.compile(r"[a-z0-9]+")
-_PERCENT = re.compile(r"([0-9]*\.?[0-9]+)\s*%")
+_PERCENT = re.compile(r"(?<![-\d.])([0-9]*\.?[0-9]+)\s*%(?!\s*\))")  # not the end of a range (0-10%)
 _PLUS_MINUS = re.compile(r"%\s*/\s*-")
 
 
@@ -52,7 +52,7 @@ def uncertainty_kind(name: str) -> str:
     words = _WORD.findall(lowered.replace("t_aa", "taa"))
     if any(w.startswith("stat") for w in words):
         return "stat"
-    if words == ["total"]:
+    if words[:1] == ["total"]:  # 'total', 'total_hepdata_root' (a quadrature sum of the others)
         return "total"
     if any(w in NORMALISATION_WORDS or w.startswith(("lumi", "normali", "branching")) for w in words):
         return "norm"
@@ -234,6 +234,13 @@ def load_csv_table(path: str | Path, unsigned_minus: tuple[str, ...] = ()) -> Me
     points_only = all(not fields[i].strip() for fields in rows for i in edge_index if i < len(fields))
     if points_only and "pt_center" not in header:
         raise TableError(f"{path}: pt_low/pt_high are empty and there is no pt_center column")
+    if not points_only and "pt_center" in header:
+        # a pt_center column left empty in every row (PHENIX HEPData gives bin edges only): the
+        # bin centres are used, as for a table without the column
+        centre = header.index("pt_center")
+        if all(centre < len(fields) and not fields[centre].strip() for fields in rows):
+            header = header[:centre] + header[centre + 1:]
+            rows = [fields[:centre] + fields[centre + 1:] for fields in rows]
     columns: dict[str, list[float]] = {name: [] for name in header}
     for row_index, (fields, line) in enumerate(zip(rows, lines), start=1):
         if len(fields) != len(header):
@@ -281,6 +288,11 @@ def load_csv_table(path: str | Path, unsigned_minus: tuple[str, ...] = ()) -> Me
         units=" ".join(metadata.get("units", [])),
         metadata=metadata,
     )
+    redundant = [n for n, u in uncertainties.items() if u.kind == "total"] if any(
+        u.kind in ("stat", "syst") for u in uncertainties.values()) else []
+    for name in redundant:  # a total next to its parts (stat, syst) would count them twice
+        del uncertainties[name]
+        metadata.setdefault("ignored_columns", []).append(f"{name}: a total next to the stat and syst columns it sums")
     global_norm = _header_normalisation(metadata, header)
     if global_norm is not None and "global" not in uncertainties:
         size = global_norm * np.abs(table.value)
@@ -418,6 +430,21 @@ def load_hepdata_yaml(path: str | Path, dependent: int | None = None, qualifiers
     )
     _check_bins(table, list(range(1, len(table) + 1)), points_only)
     return table
+
+
+def table_header(path: str | Path) -> dict[str, str]:
+    """The ``# key: text`` provenance lines of a project CSV table (the first line of each key);
+    a HEPData YAML table has none (empty)."""
+    if Path(path).suffix.lower() != ".csv":
+        return {}
+    header = {}
+    with open(path) as f:
+        for raw in f:
+            if not raw.startswith("#"):
+                break
+            key, _, text = raw[1:].partition(":")
+            header.setdefault(key.strip(), text.strip())
+    return header
 
 
 def load_table(path: str | Path, **options) -> MeasurementTable:

@@ -13,7 +13,7 @@ rule bootstrap_measure:
         replicas=lambda wc: batch_replicas(wc.batch),
         backend=BOOTSTRAP["backend"],
     log:
-        "results/logs/bootstrap_measure/{system}_{batch}.log",
+        f"{RES}/logs/bootstrap_measure/{{system}}_{{batch}}.log",
     conda:
         "../envs/analysis-cuda.yaml" if BOOTSTRAP["backend"] == "cuda" else "../envs/analysis.yaml"
     threads: 1
@@ -31,7 +31,7 @@ rule bootstrap_fit:
         measured=expand(str(RESULTS.bootstrap_measurement("{system}", "{{batch}}")), system=measured_systems()),
         hfe=[hfe_table(s) for s in SYSTEMS],
         tables=fit_tables(SYSTEMS, flow=True),
-        hfe_v2=[str(RESULTS.measurement(s, "hfe_v2")) for s in PBPB_SYSTEMS if s != "<none>"],
+        hfe_v2=[hfe_v2_table(s) for s in FLOW_SYSTEMS if s != "<none>"],
         responses=all_responses() + flow_responses(),
         expected=pseudo_input_files(),
         nominal=decomposition_outputs() + flow_outputs(),  # replica results go on the nominal bins
@@ -44,7 +44,7 @@ rule bootstrap_fit:
         measured=measured_systems(),
         results=results_root,
     log:
-        "results/logs/bootstrap_fit/{batch}.log",
+        f"{RES}/logs/bootstrap_fit/{{batch}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -66,10 +66,10 @@ rule bootstrap_merge:
         covariance=str(RESULTS.bootstrap_dir() / "covariance.npz"),
     params:
         code=package_code("bootstrap_merge.py"),
-        config=config_params("systems.*.kind", "bootstrap.replicas", "bootstrap.max_failed_fraction"),
+        config=config_params(*OBSERVABLE_KEYS, "bootstrap.replicas", "bootstrap.max_failed_fraction"),
         results=results_root,
     log:
-        "results/logs/bootstrap_merge.log",
+        f"{RES}/logs/bootstrap_merge.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1

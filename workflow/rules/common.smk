@@ -1,5 +1,6 @@
 # Configuration validation, shared names and helpers of all rules. A malformed config stops
 # here, before any job is scheduled, with the offending key named.
+import copy
 import math
 import re
 from functools import lru_cache
@@ -10,6 +11,7 @@ from hfe.core.code_fingerprint import code_fingerprint
 from hfe.core.catalogue import (
     FLOW_TABLES,
     NOMINAL,
+    OBSERVABLE_KEYS,
     RAA_TABLES,
     SPECTRUM_TABLES,
     V2_TABLES,
@@ -18,15 +20,21 @@ from hfe.core.catalogue import (
     measurement_tables,
     observables,
 )
-from hfe.core.config import config_slice, read_yaml, validate_config, with_whole_curves
+from hfe.core.config import config_slice, flow_systems, pseudo_systems, read_yaml, validate_config, with_whole_curves
+from hfe.decomposition.inputs import raa_table_paths
 from hfe.core.errors import ConfigError
+from hfe.outputs.claims import has_paper_claims
 from hfe.outputs.figures import QUICKLOOK_KINDS, caption, figure_names
 from hfe.core.species import species_by_name
 from hfe.systematics.variations import check_variations, selected_variations, variation_config
 
 try:
+    _overrides = [read_yaml(path) for path in workflow.overwrite_configfiles]
+    # a --configfile with standalone: true is a complete analysis (config/rhic_auau200.yaml): the
+    # default config/config.yaml is not merged under it (Snakemake merged it first; taken back here)
+    _base = copy.deepcopy(workflow.config_settings.overwrite_config) if any(o.get("standalone") for o in _overrides) else config
     # a curve in a --configfile replaces the default's curve as a whole (Snakemake merges key by key)
-    _merged = with_whole_curves(config, [read_yaml(path) for path in workflow.overwrite_configfiles])
+    _merged = with_whole_curves(_base, _overrides)
     _validated = validate_config(_merged)
 except ConfigError as error:
     raise SystemExit(f"Configuration error: {error}")
@@ -38,7 +46,8 @@ except ConfigError as error:
     raise SystemExit(f"Configuration error: {error}")
 
 # ---- shared names --------------------------------------------------------------------------
-RESULTS = ResultsLayout("results")
+RES = config["results_dir"].rstrip("/")  # every output of this configuration lies under it
+RESULTS = ResultsLayout(RES)
 VARIATIONS = selected_variations(config)
 SPECIES = config["decay_library"]["species"]
 BEAUTY_SPECIES = [s for s in SPECIES if species_by_name(s).flavour == "beauty"]
@@ -46,6 +55,8 @@ CHUNKS = list(range(config["decay_library"]["chunks"]))
 SYSTEMS = list(config["systems"])
 PP_SYSTEMS = [s for s in SYSTEMS if config["systems"][s]["kind"] == "pp"] or ["<none>"]
 PBPB_SYSTEMS = [s for s in SYSTEMS if config["systems"][s]["kind"] == "PbPb"] or ["<none>"]
+PSEUDO_SYSTEMS = pseudo_systems(config)  # HFE measured on pseudo-data; the others read published tables
+FLOW_SYSTEMS = flow_systems(config) or ["<none>"]  # nucleus-nucleus systems with a v2 analysis
 BOOTSTRAP = config["bootstrap"]
 BATCHES = list(range(math.ceil(BOOTSTRAP["replicas"] / BOOTSTRAP["batch_size"])))
 TOYS = config["toys"]
@@ -106,23 +117,23 @@ def package_code(script):
 # ---- file lists ------------------------------------------------------------------------------
 def decay_chunk_files(species):
     """ROOT files of the decay library of one species (or a list of species)."""
-    return expand("results/decays/{species}/chunk_{chunk}.root", species=species, chunk=CHUNKS)
+    return expand(f"{RES}/decays/{{species}}/chunk_{{chunk}}.root", species=species, chunk=CHUNKS)
 
 
 def all_responses():
-    return expand("results/responses/{species}.npz", species=SPECIES) + expand(
-        "results/responses/{species}_to_D0.npz", species=BEAUTY_SPECIES
+    return expand(f"{RES}/responses/{{species}}.npz", species=SPECIES) + expand(
+        f"{RES}/responses/{{species}}_to_D0.npz", species=BEAUTY_SPECIES
     )
 
 
 def flow_responses():
-    return expand("results/responses/{species}_flow.npz", species=SPECIES) + expand(
-        "results/responses/{species}_to_D0_flow.npz", species=BEAUTY_SPECIES
+    return expand(f"{RES}/responses/{{species}}_flow.npz", species=SPECIES) + expand(
+        f"{RES}/responses/{{species}}_to_D0_flow.npz", species=BEAUTY_SPECIES
     )
 
 
 def decay_library_outputs():
-    return ["results/decays/electron_yields.json", *all_responses(), *flow_responses()]
+    return [f"{RES}/decays/electron_yields.json", *all_responses(), *flow_responses()]
 
 
 def truth_curve_specs():
@@ -135,12 +146,13 @@ def truth_curve_specs():
 
 
 def event_chunk_files(system):
-    return expand("results/events/{system}/chunk_{chunk}.root", system=system, chunk=range(config["systems"][system]["chunks"]))
+    return expand(f"{RES}/events/{{system}}/chunk_{{chunk}}.root", system=system, chunk=range(config["systems"][system]["chunks"]))
 
 
 def pseudo_data_outputs():
-    outputs = ["results/truth/truth.json"]
-    for system in SYSTEMS:
+    """The truth and the pseudo-data measurement (none for an analysis of published HFE only)."""
+    outputs = [f"{RES}/truth/truth.json"] if PSEUDO_SYSTEMS else []
+    for system in PSEUDO_SYSTEMS:
         outputs += [str(RESULTS.measurement(system, t)) for t in measurement_tables(config["systems"][system]["kind"])]
     return outputs
 
@@ -154,12 +166,14 @@ def fit_tables(systems, variation=NOMINAL, flow=False):
     tables = [spec["fit"] for spec in specs if "fit" in spec]
     for system in systems:
         if cfg["systems"][system]["kind"] == "pp":
-            tables += [decomposition["d0_pp"], decomposition["nonprompt_pp"]]
+            tables += [decomposition["d0_pp"]] + ([decomposition["nonprompt_pp"]] if decomposition["nonprompt_constraint"] else [])
             continue
-        tables += [decomposition["d0_raa"][system], decomposition["nonprompt_raa"][system]]
+        tables += raa_table_paths(decomposition["d0_raa"][system])
+        if decomposition["nonprompt_constraint"]:
+            tables.append(decomposition["nonprompt_raa"][system])
         tables += [c["table"] for c in decomposition["comparisons"].get(system, [])]
         if flow:
-            tables += [cfg["flow"]["dmeson_v2"][system]["fit"]]
+            tables += [cfg["flow"]["dmeson_v2"].get(system, {}).get("fit")]
             tables += [c["table"] for c in cfg["flow"]["comparisons"].get(system, [])]
             rhic = cfg["flow"]["rhic_btoe_v2"]
             if rhic and rhic["system"] == system:  # the RHIC-LHC b -> e v2 test reads it
@@ -171,13 +185,19 @@ def pseudo_input_files(variation=NOMINAL):
     """The truth's expected tables, an input of every fit when decomposition.input_tables has a
     pseudo entry (the fits' inputs are then drawn around them)."""
     sources = config_of(variation)["decomposition"]["input_tables"].values()
-    return ["results/toys/expected.json"] if "pseudo" in sources else []
+    return [f"{RES}/toys/expected.json"] if "pseudo" in sources else []
 
 
 def hfe_table(system, variation=NOMINAL):
     """The HFE input of a system: a configured table, else the pseudo-data measurement."""
     tables = config_of(variation)["decomposition"]["hfe_tables"]
     return tables.get(system, str(RESULTS.measurement(system, "hfe_spectrum")))
+
+
+def hfe_v2_table(system, variation=NOMINAL):
+    """The HFE v2 input of a system: a configured table, else the pseudo-data measurement."""
+    tables = config_of(variation)["flow"]["hfe_v2_tables"]
+    return tables.get(system, str(RESULTS.measurement(system, "hfe_v2")))
 
 
 def decomposition_outputs(variation=NOMINAL):
@@ -188,7 +208,7 @@ def decomposition_outputs(variation=NOMINAL):
 
 
 def flow_outputs(variation=NOMINAL):
-    return [str(RESULTS.flow(s, t, variation)) for s in PBPB_SYSTEMS if s != "<none>" for t in V2_TABLES]
+    return [str(RESULTS.flow(s, t, variation)) for s in FLOW_SYSTEMS if s != "<none>" for t in V2_TABLES]
 
 
 def batch_replicas(batch):
@@ -204,14 +224,14 @@ def toy_indices(batch):
 
 
 def toy_outputs():
-    pbpb = [s for s in PBPB_SYSTEMS if s in config["systems"]]
-    ncq = ["results/toys/ncq_calibration.json", "results/toys/ncq_calibration.md"] if pbpb else []
-    return ["results/toys/coverage.json", "results/toys/coverage.md", "results/toys/coverage.png", *ncq]
+    pbpb = [s for s in FLOW_SYSTEMS if s in PSEUDO_SYSTEMS]
+    ncq = [f"{RES}/toys/ncq_calibration.json", f"{RES}/toys/ncq_calibration.md"] if pbpb else []
+    return [f"{RES}/toys/coverage.json", f"{RES}/toys/coverage.md", f"{RES}/toys/coverage.png", *ncq]
 
 
 def measured_systems():
     """Systems whose HFE comes from the pseudo-data measurement (event-level replicas)."""
-    return [s for s in SYSTEMS if s not in config["decomposition"]["hfe_tables"]]
+    return PSEUDO_SYSTEMS
 
 
 def bootstrap_batches():
@@ -235,26 +255,31 @@ def systematics_tables():
 
 
 def systematics_outputs():
-    return ["results/systematics/breakdown.md", "results/systematics/summary.json"] + systematics_tables()
+    return [f"{RES}/systematics/breakdown.md", f"{RES}/systematics/summary.json"] + systematics_tables()
+
+
+def export_outputs():
+    """Tables for another analysis (config export): the b -> e v2 of the listed systems."""
+    return [f"{RES}/export/btoe_v2_{s}.csv" for s in config["export"]["btoe_v2"]]
 
 
 def figure_outputs():
-    return expand("results/figures/{figure}.{ext}", figure=FIGURE_NAMES, ext=("pdf", "png"))
+    return expand(f"{RES}/figures/{{figure}}.{{ext}}", figure=FIGURE_NAMES, ext=("pdf", "png"))
 
 
 def quicklook_outputs(kinds=QUICKLOOK_KINDS):
     """Quick-look figures (nominal fit uncertainties only) of the given kinds."""
     names = figure_names(config, kinds)
-    return expand("results/quicklook/{figure}.{ext}", figure=names, ext=("pdf", "png"))
+    return expand(f"{RES}/quicklook/{{figure}}.{{ext}}", figure=names, ext=("pdf", "png"))
 
 
 def quicklook_inputs():
-    truth = [str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in SYSTEMS for f in ("ctoe", "btoe")]
+    truth = [str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in PSEUDO_SYSTEMS for f in ("ctoe", "btoe")]
     return decomposition_outputs() + flow_outputs() + truth
 
 
 def figure_inputs():
-    truth = [str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in SYSTEMS for f in ("ctoe", "btoe")]
+    truth = [str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in PSEUDO_SYSTEMS for f in ("ctoe", "btoe")]
     return decomposition_outputs() + flow_outputs() + systematics_outputs() + truth
 
 

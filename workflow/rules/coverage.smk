@@ -7,17 +7,17 @@ rule toy_expectation:
     """Expected values of every fitted table and true results under the truth, through the
     fit's responses."""
     input:
-        truth="results/truth/truth.json",
+        truth=f"{RES}/truth/truth.json",
         responses=all_responses(),
         tables=fit_tables(SYSTEMS),
         hfe=[hfe_table(s) for s in SYSTEMS],
     output:
-        "results/toys/expected.json",
+        f"{RES}/toys/expected.json",
     params:
         code=package_code("toy_expectation.py"),
         config=config_params("decomposition", "systems"),
     log:
-        "results/logs/toys/expectation.log",
+        f"{RES}/logs/toys/expectation.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -31,13 +31,13 @@ rule toy_expectation:
 rule toy_batch:
     """One batch of toys of one system: draw, fit, record results, errors and the fit's p-value."""
     input:
-        expected="results/toys/expected.json",
+        expected=f"{RES}/toys/expected.json",
         responses=all_responses(),
         tables=fit_tables(SYSTEMS),
         hfe=[hfe_table(s) for s in SYSTEMS],
         pp_fit=str(RESULTS.fit_summary(PP_SYSTEMS[0], NOMINAL)),
     output:
-        "results/toys/{system}/batch_{toy_batch}.json",
+        f"{RES}/toys/{{system}}/batch_{{toy_batch}}.json",
     wildcard_constraints:
         toy_batch=r"\d+",
     params:
@@ -45,7 +45,7 @@ rule toy_batch:
         config=config_params("seed", "decomposition", "systems"),
         toys=lambda wc: toy_indices(wc.toy_batch),
     log:
-        "results/logs/toys/{system}_{toy_batch}.log",
+        f"{RES}/logs/toys/{{system}}_{{toy_batch}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -59,16 +59,16 @@ rule toy_batch:
 rule coverage_summary:
     """Mean pull, pull width and coverage per system, observable and bin; p-value uniformity."""
     input:
-        expected="results/toys/expected.json",
-        batches=expand("results/toys/{system}/batch_{toy_batch}.json", system=SYSTEMS, toy_batch=TOY_BATCHES),
+        expected=f"{RES}/toys/expected.json",
+        batches=expand(f"{RES}/toys/{{system}}/batch_{{toy_batch}}.json", system=SYSTEMS, toy_batch=TOY_BATCHES),
     output:
-        summary="results/toys/coverage.json",
-        table="results/toys/coverage.md",
+        summary=f"{RES}/toys/coverage.json",
+        table=f"{RES}/toys/coverage.md",
     params:
         code=package_code("coverage_summary.py"),
         config=config_params("toys.pt_range", "toys.count"),
     log:
-        "results/logs/toys/coverage.log",
+        f"{RES}/logs/toys/coverage.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -82,15 +82,15 @@ rule coverage_summary:
 rule coverage_figure:
     """Coverage and mean pull per pT bin, observable and system."""
     input:
-        "results/toys/coverage.json",
+        f"{RES}/toys/coverage.json",
     output:
-        pdf="results/toys/coverage.pdf",
-        png="results/toys/coverage.png",
+        pdf=f"{RES}/toys/coverage.pdf",
+        png=f"{RES}/toys/coverage.png",
     params:
         code=package_code("coverage_figure.py"),
         config=config_params("figures"),
     log:
-        "results/logs/toys/coverage_figure.log",
+        f"{RES}/logs/toys/coverage_figure.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -112,7 +112,7 @@ rule ncq_toy_batch:
         expected=pseudo_input_files(NOMINAL),
         tables=lambda wc: fit_tables([wc.system], NOMINAL, flow=True),
     output:
-        "results/toys/ncq/{system}/batch_{toy_batch}.json",
+        f"{RES}/toys/ncq/{{system}}/batch_{{toy_batch}}.json",
     wildcard_constraints:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
         toy_batch=r"\d+",
@@ -121,7 +121,7 @@ rule ncq_toy_batch:
         config=config_params("seed", "flow", "decomposition", "systems.{system}"),
         toys=lambda wc: toy_indices(wc.toy_batch),
     log:
-        "results/logs/toys/ncq_{system}_{toy_batch}.log",
+        f"{RES}/logs/toys/ncq_{{system}}_{{toy_batch}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -135,16 +135,16 @@ rule ncq_toy_batch:
 rule ncq_calibration:
     """False-positive rates of the NCQ tests at CL 0.68 / 0.90 / 0.95 when beauty is exactly NCQ."""
     input:
-        batches=expand("results/toys/ncq/{system}/batch_{toy_batch}.json", system=PBPB_SYSTEMS, toy_batch=TOY_BATCHES),
+        batches=expand(f"{RES}/toys/ncq/{{system}}/batch_{{toy_batch}}.json", system=PBPB_SYSTEMS, toy_batch=TOY_BATCHES),
         flows=[str(RESULTS.flow_summary(s, NOMINAL)) for s in PBPB_SYSTEMS],
     output:
-        summary="results/toys/ncq_calibration.json",
-        table="results/toys/ncq_calibration.md",
+        summary=f"{RES}/toys/ncq_calibration.json",
+        table=f"{RES}/toys/ncq_calibration.md",
     params:
         code=package_code("ncq_calibration.py"),
         config=config_params("toys.count", "toys.pt_range"),
     log:
-        "results/logs/toys/ncq_calibration.log",
+        f"{RES}/logs/toys/ncq_calibration.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1

@@ -4,7 +4,7 @@
 rule decay_chunk:
     """Decay parents_per_chunk hadrons of one species with PYTHIA; one ROOT file per chunk."""
     output:
-        "results/decays/{species}/chunk_{chunk}.root",
+        f"{RES}/decays/{{species}}/chunk_{{chunk}}.root",
     params:
         code=package_code("generate_decay_chunk.py"),
         config=config_params(
@@ -16,7 +16,7 @@ rule decay_chunk:
             "decay_library.forced_decays",
         ),
     log:
-        "results/logs/decay_chunk/{species}_{chunk}.log",
+        f"{RES}/logs/decay_chunk/{{species}}_{{chunk}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -32,12 +32,12 @@ rule electron_yields:
     input:
         decay_chunk_files(SPECIES),
     output:
-        "results/decays/electron_yields.json",
+        f"{RES}/decays/electron_yields.json",
     params:
         code=package_code("measure_electron_yields.py"),
         config=config_params("response.branching_ratio_scaling", "response.step_size"),
     log:
-        "results/logs/electron_yields.log",
+        f"{RES}/logs/electron_yields.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -52,15 +52,15 @@ rule response:
     """Response matrix R[electron pT, parent pT] of one species in the electron acceptance."""
     input:
         decays=lambda wc: decay_chunk_files(wc.species),
-        yields="results/decays/electron_yields.json",
+        yields=f"{RES}/decays/electron_yields.json",
     output:
-        "results/responses/{species}.npz",
+        f"{RES}/responses/{{species}}.npz",
     params:
         code=package_code("build_response.py"),
         config=config_params("response", "decay_library.pt_max"),
         flow=False,
     log:
-        "results/logs/response/{species}.log",
+        f"{RES}/logs/response/{{species}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -76,13 +76,13 @@ rule dzero_response:
     input:
         decays=lambda wc: decay_chunk_files(wc.species),
     output:
-        "results/responses/{species}_to_D0.npz",
+        f"{RES}/responses/{{species}}_to_D0.npz",
     params:
         code=package_code("build_dzero_response.py"),
         config=config_params("response", "decay_library.pt_max"),
         flow=False,
     log:
-        "results/logs/dzero_response/{species}.log",
+        f"{RES}/logs/dzero_response/{{species}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -99,7 +99,7 @@ rule dzero_flow_response:
     input:
         decays=lambda wc: decay_chunk_files(wc.species),
     output:
-        "results/responses/{species}_to_D0_flow.npz",
+        f"{RES}/responses/{{species}}_to_D0_flow.npz",
     wildcard_constraints:
         species="|".join(BEAUTY_SPECIES),
     params:
@@ -107,7 +107,7 @@ rule dzero_flow_response:
         config=config_params("response", "decay_library.pt_max"),
         flow=True,
     log:
-        "results/logs/dzero_flow_response/{species}.log",
+        f"{RES}/logs/dzero_flow_response/{{species}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -122,15 +122,15 @@ rule flow_response:
     """Flow response C[electron pT, parent pT] (electrons weighted by cos 2(phi_e - phi_parent))."""
     input:
         decays=lambda wc: decay_chunk_files(wc.species),
-        yields="results/decays/electron_yields.json",
+        yields=f"{RES}/decays/electron_yields.json",
     output:
-        "results/responses/{species}_flow.npz",
+        f"{RES}/responses/{{species}}_flow.npz",
     params:
         code=package_code("build_response.py"),
         config=config_params("response", "decay_library.pt_max"),
         flow=True,
     log:
-        "results/logs/flow_response/{species}.log",
+        f"{RES}/logs/flow_response/{{species}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1

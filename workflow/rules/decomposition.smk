@@ -15,10 +15,10 @@ rule decompose_pp:
         system="|".join(map(re.escape, PP_SYSTEMS)),
     params:
         code=package_code("decompose.py"),
-        config=config_params("decomposition", "systems.{system}"),
+        config=config_params("decomposition", "systems.{system}", "response.electron_eta_max"),
         units="pT [GeV/c]; d(sigma)/dpT deta [microbarn/(GeV/c)]",
     log:
-        "results/logs/decompose/{variation}/{system}.log",
+        f"{RES}/logs/decompose/{{variation}}/{{system}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -46,10 +46,10 @@ rule decompose_pbpb:
         system="|".join(map(re.escape, PBPB_SYSTEMS)),
     params:
         code=package_code("decompose.py"),
-        config=config_params("decomposition", "systems.{system}", f"systems.{PP_SYSTEMS[0]}"),
+        config=config_params("decomposition", "systems.{system}", f"systems.{PP_SYSTEMS[0]}", "response.electron_eta_max"),
         units="pT [GeV/c]; dN/dpT deta per event [(GeV/c)^-1]",
     log:
-        "results/logs/decompose/{variation}/{system}.log",
+        f"{RES}/logs/decompose/{{variation}}/{{system}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1

@@ -6,24 +6,18 @@ rule figure:
     input:
         figure_inputs(),
     output:
-        pdf="results/figures/{figure}.pdf",
-        png=report("results/figures/{figure}.png", caption="../report/figure.rst", category="Figures"),
+        pdf=f"{RES}/figures/{{figure}}.pdf",
+        png=report(f"{RES}/figures/{{figure}}.png", caption="../report/figure.rst", category="Figures"),
     params:
         code=package_code("draw_figure.py"),
-        config=config_params(
-            "systems.*.kind",
-            "systems.*.taa_per_mb",
-            "decomposition.comparisons",
-            "flow.comparisons",
-            "figures",
-        ),
+        config=config_params("systems", "response.electron_eta_max", "decomposition", "flow", "figures"),
         caption=lambda wc: caption(wc.figure),
         results=results_root,
         with_systematics=True,
     wildcard_constraints:
         figure="|".join(FIGURE_NAMES),
     log:
-        "results/logs/figure/{figure}.log",
+        f"{RES}/logs/figure/{{figure}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -39,15 +33,15 @@ rule closure_summary:
     input:
         quicklook_inputs(),
     output:
-        summary="results/closure/summary.json",
-        table="results/closure/summary.md",
+        summary=f"{RES}/closure/summary.json",
+        table=f"{RES}/closure/summary.md",
     params:
         code=package_code("closure_summary.py"),
         config=config_params("systems", "truth"),
         systems=measured_systems(),
         results=results_root,
     log:
-        "results/logs/closure_summary.log",
+        f"{RES}/logs/closure_summary.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -63,23 +57,17 @@ rule quicklook_figure:
     input:
         quicklook_inputs(),
     output:
-        pdf="results/quicklook/{figure}.pdf",
-        png="results/quicklook/{figure}.png",
+        pdf=f"{RES}/quicklook/{{figure}}.pdf",
+        png=f"{RES}/quicklook/{{figure}}.png",
     params:
         code=package_code("draw_figure.py"),
-        config=config_params(
-            "systems.*.kind",
-            "systems.*.taa_per_mb",
-            "decomposition.comparisons",
-            "flow.comparisons",
-            "figures",
-        ),
+        config=config_params("systems", "response.electron_eta_max", "decomposition", "flow", "figures"),
         results=results_root,
         with_systematics=False,
     wildcard_constraints:
         figure="|".join(QUICKLOOK_NAMES),
     log:
-        "results/logs/quicklook/{figure}.log",
+        f"{RES}/logs/quicklook/{{figure}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -95,13 +83,13 @@ rule hepdata:
     input:
         systematics_outputs(),
     output:
-        "results/hepdata/submission.tar.gz",
+        f"{RES}/hepdata/submission.tar.gz",
     params:
         code=package_code("write_hepdata.py"),
-        config=config_params("systems.*.kind"),
+        config=config_params(*OBSERVABLE_KEYS, "systems", "response.electron_eta_max"),
         results=results_root,
     log:
-        "results/logs/hepdata.log",
+        f"{RES}/logs/hepdata.log",
     conda:
         "../envs/hepdata.yaml"
     threads: 1
@@ -118,16 +106,16 @@ rule summary:
         systematics=systematics_outputs(),
         batches=bootstrap_batches(),
         fits=decomposition_outputs() + flow_outputs(),
-        truth=[str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in measured_systems() for f in ("ctoe", "btoe")],
+        truth=[str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in PSEUDO_SYSTEMS for f in ("ctoe", "btoe")],
     output:
-        report("results/summary.md", caption="../report/summary.rst", category="Summary"),
-        claims="results/claims.json",
+        report(f"{RES}/summary.md", caption="../report/summary.rst", category="Summary"),
+        **({"claims": f"{RES}/claims.json"} if has_paper_claims(config) else {}),
     params:
         code=package_code("write_summary.py"),
-        config=config_params("systems.*.kind", "variations.*.source", "systematics.only", "decomposition.hfe_tables"),
+        config=config_params("systems", "decomposition", "flow", "response.electron_eta_max", "variations.*.source", "systematics.only"),
         results=results_root,
     log:
-        "results/logs/summary.log",
+        f"{RES}/logs/summary.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -136,3 +124,28 @@ rule summary:
         runtime=5,
     script:
         "../scripts/write_summary.py"
+
+
+rule export_btoe_v2:
+    """The b -> e v2 of a system with its combined uncertainties, for another analysis to read
+    (the RHIC side of the RHIC-LHC test: flow.rhic_btoe_v2 of the 5.02 TeV analysis)."""
+    input:
+        systematics_outputs(),
+    output:
+        f"{RES}/export/btoe_v2_{{system}}.csv",
+    params:
+        code=package_code("export_btoe_v2.py"),
+        config=config_params("systems", "response.electron_eta_max", "decomposition.hfe_tables", "flow.hfe_v2_tables", "flow.dmeson_v2"),
+        results=results_root,
+    wildcard_constraints:
+        system="|".join(map(re.escape, FLOW_SYSTEMS)),
+    log:
+        f"{RES}/logs/export/btoe_v2_{{system}}.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=5,
+    script:
+        "../scripts/export_btoe_v2.py"

@@ -4,7 +4,7 @@
 rule flow_pbpb:
     """D-meson v2 fit, v2 of c -> e, v2 of b -> e (bin by bin and global fit), NCQ test."""
     input:
-        hfe_v2=str(RESULTS.measurement("{system}", "hfe_v2")),
+        hfe_v2=lambda wc: hfe_v2_table(wc.system, wc.variation),
         decomposition=str(RESULTS.fit_summary("{system}", "{variation}")),
         responses=all_responses() + flow_responses(),
         expected=lambda wc: pseudo_input_files(wc.variation),
@@ -13,12 +13,12 @@ rule flow_pbpb:
         **{t: str(RESULTS.flow("{system}", t, "{variation}")) for t in V2_TABLES},
         summary=str(RESULTS.flow_summary("{system}", "{variation}")),
     wildcard_constraints:
-        system="|".join(map(re.escape, PBPB_SYSTEMS)),
+        system="|".join(map(re.escape, FLOW_SYSTEMS)),
     params:
         code=package_code("flow.py"),
-        config=config_params("flow", "decomposition", "systems.{system}"),
+        config=config_params("flow", "decomposition", "systems.{system}", "response.electron_eta_max"),
     log:
-        "results/logs/flow/{variation}/{system}.log",
+        f"{RES}/logs/flow/{{variation}}/{{system}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1

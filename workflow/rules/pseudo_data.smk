@@ -4,10 +4,10 @@
 rule truth_model:
     """Fit the truth curves (D-meson, non-prompt D0, R_AA, v2 data) and write them."""
     input:
-        dzero=expand("results/responses/{species}_to_D0.npz", species=BEAUTY_SPECIES),
+        dzero=expand(f"{RES}/responses/{{species}}_to_D0.npz", species=BEAUTY_SPECIES),
         tables=[spec["fit"] for spec in truth_curve_specs() if "fit" in spec],
     output:
-        "results/truth/truth.json",
+        f"{RES}/truth/truth.json",
     params:
         code=package_code("build_truth.py"),
         config=config_params(
@@ -20,7 +20,7 @@ rule truth_model:
             "decomposition.systematic_correlation",
         ),
     log:
-        "results/logs/truth_model.log",
+        f"{RES}/logs/truth_model.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -34,16 +34,16 @@ rule truth_model:
 rule pseudo_events:
     """One chunk of events of one system (whole seeded blocks of events)."""
     input:
-        truth="results/truth/truth.json",
-        yields="results/decays/electron_yields.json",
+        truth=f"{RES}/truth/truth.json",
+        yields=f"{RES}/decays/electron_yields.json",
         decays=decay_chunk_files(SPECIES),
     output:
-        "results/events/{system}/chunk_{chunk}.root",
+        f"{RES}/events/{{system}}/chunk_{{chunk}}.root",
     params:
         code=package_code("generate_events.py"),
         config=config_params("seed", "pseudo_data", "systems.{system}"),
     log:
-        "results/logs/pseudo_events/{system}_{chunk}.log",
+        f"{RES}/logs/pseudo_events/{{system}}_{{chunk}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -67,7 +67,7 @@ rule measure_hfe_pp:
         code=package_code("measure_hfe.py"),
         config=config_params("measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
     log:
-        "results/logs/measure_hfe/{system}.log",
+        f"{RES}/logs/measure_hfe/{{system}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -91,7 +91,7 @@ rule measure_hfe_pbpb:
         code=package_code("measure_hfe.py"),
         config=config_params("measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
     log:
-        "results/logs/measure_hfe/{system}.log",
+        f"{RES}/logs/measure_hfe/{{system}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1

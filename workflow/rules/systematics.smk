@@ -9,12 +9,12 @@ rule combine_systematics:
         bootstrap=bootstrap_outputs(),
     output:
         tables=systematics_tables(),
-        breakdown="results/systematics/breakdown.md",
-        summary="results/systematics/summary.json",
+        breakdown=f"{RES}/systematics/breakdown.md",
+        summary=f"{RES}/systematics/summary.json",
     params:
         code=package_code("combine_systematics.py"),
         config=config_params(
-            "systems.*.kind",
+            *OBSERVABLE_KEYS,
             "variations.*.source",
             "systematics",
             "decomposition.hfe_fit_range",
@@ -23,7 +23,7 @@ rule combine_systematics:
         use_bootstrap=bool(BATCHES),
         results=results_root,
     log:
-        "results/logs/combine_systematics.log",
+        f"{RES}/logs/combine_systematics.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1

@@ -5,7 +5,7 @@ import logging
 
 from hfe.core.rule_logging import log_to
 from hfe.core.systems import CollisionSystem
-from hfe.decomposition.inputs import FitInputs, load_expected_tables, load_hfe_table
+from hfe.decomposition.inputs import FitInputs, load_expected_tables, load_system_hfe
 from hfe.decomposition.output import decompose_system, write_decomposition
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.decomposition.system import load_responses
@@ -17,20 +17,13 @@ pp_summary = None
 if "pp_fit" in snakemake.input.keys():
     with open(snakemake.input.pp_fit) as f:
         pp_summary = json.load(f)
-options = config["decomposition"]["hfe_table_options"]
 setup = CollisionSystem.from_config(config, system)
-
-
-def hfe_input(path, name, kind):
-    return load_hfe_table(path, kind, f"HFE table of {name} (decomposition.hfe_tables.{name})", **options.get(name, {}))
-
-
 pp_name = next((s for s, c in config["systems"].items() if c["kind"] == "pp"), None)
-pp_hfe = hfe_input(snakemake.input.pp_hfe, pp_name, "pp") if "pp_hfe" in snakemake.input.keys() else None
+pp_hfe = load_system_hfe(config, pp_name, snakemake.input.pp_hfe) if "pp_hfe" in snakemake.input.keys() else None
 electrons, dzero = load_responses(snakemake.input.responses)
 result = decompose_system(
-    setup, DecompositionSettings.from_config(config), hfe_input(snakemake.input.hfe, system, setup.kind),
+    setup, DecompositionSettings.from_config(config), load_system_hfe(config, system, snakemake.input.hfe),
     electrons, dzero, FitInputs.load(config, expected=load_expected_tables(snakemake.input.expected)), pp_summary, pp_hfe,
 )
-write_decomposition(dict(snakemake.output.items()), system, result, snakemake.params.units)
+write_decomposition(dict(snakemake.output.items()), system, result, snakemake.params.units, config["response"]["electron_eta_max"])
 logging.info("%s: chi2/ndf = %.1f/%d", system, result["summary"]["chi2"], result["summary"]["ndf"])

@@ -5,7 +5,7 @@ import logging
 
 from hfe.core.rule_logging import log_to
 from hfe.core.systems import CollisionSystem
-from hfe.decomposition.inputs import FitInputs, load_expected_tables, load_hfe_table
+from hfe.decomposition.inputs import FitInputs, load_expected_tables, load_system_hfe
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.decomposition.system import load_responses
 from hfe.flow.analysis import flow_of_system, load_flow_responses, write_flow
@@ -20,7 +20,7 @@ config = snakemake.params.config
 electron_flows, dzero_flows = load_flow_responses(snakemake.input.responses)
 result = flow_of_system(
     CollisionSystem.from_config(config, system), FlowSettings.from_config(config), DecompositionSettings.from_config(config),
-    load_hfe_table(snakemake.input.hfe_v2, "v2", f"HFE v2 of {system}"), decomposition, electrons, dzero, electron_flows,
+    load_system_hfe(config, system, snakemake.input.hfe_v2, v2=True), decomposition, electrons, dzero, electron_flows,
     FitInputs.load(config, expected=load_expected_tables(snakemake.input.expected)), dzero_flows,
 )
 write_flow(dict(snakemake.output.items()), system, result)
