@@ -204,3 +204,15 @@ def test_exported_rhic_btoe_v2_is_what_the_lhc_test_reads(rhic_run):
     config["flow"]["rhic_btoe_v2"] = {"name": "this analysis, RHIC MB", "table": str(path), "system": "PbPb_30-50"}
     from hfe.core.config import validate_config
     validate_config(config)
+
+
+def test_a_table_of_another_centrality_names_file_and_key(tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("decomposition: {hfe_tables: {AuAu_0-10: data/published/PHENIX_AuAu200GeV_HFE_invyield_20-40_1005.1627.csv}}\n")
+    config = load_config(*RHIC, extra)
+    from hfe.decomposition.inputs import load_system_hfe
+    with pytest.raises(TableError, match="invyield_20-40.*decomposition.hfe_tables.AuAu_0-10.*20-40%.*0-10%"):
+        load_system_hfe(config, "AuAu_0-10", config["decomposition"]["hfe_tables"]["AuAu_0-10"])
+    extra.write_text("decomposition: {d0_raa: {AuAu_0-10: data/published/STAR_AuAu200GeV_D0_RAA_10-40_1812.10224.csv}}\n")
+    with pytest.raises(TableError, match="RAA_10-40.*decomposition.d0_raa.AuAu_0-10.*from_classes"):
+        FitInputs.published(load_config(*RHIC, extra))

@@ -20,7 +20,7 @@ import numpy as np
 
 from hfe.core.errors import ConfigError
 from hfe.core.systems import CollisionSystem
-from hfe.tables.centrality import combine_classes
+from hfe.tables.centrality import check_centrality, combine_classes
 from hfe.tables.published import MeasurementTable, Uncertainty, load_table
 from hfe.tables.units import expect_units
 
@@ -98,8 +98,11 @@ class FitInputs:
 
         def raa_table(spec, system, key):
             taa_error = CollisionSystem.from_config(config, system).inputs_taa_relative_error
-            loaded = table(spec, "ratio", f"decomposition.{key}.{system}", key)
-            return with_taa(loaded, taa_error) if isinstance(spec, Mapping) else without_taa(loaded, taa_error)
+            where = f"decomposition.{key}.{system}"
+            loaded = table(spec, "ratio", where, key)
+            if isinstance(spec, Mapping):  # transferred from other classes
+                return with_taa(loaded, taa_error)
+            return without_taa(check_centrality(loaded, config["systems"][system].get("centrality"), where), taa_error)
 
         return cls(
             d0_pp=table(settings["d0_pp"], "cross_section", "decomposition.d0_pp", "d0_pp") if has_pp else None,
@@ -172,11 +175,13 @@ def load_system_hfe(config: Mapping, system: str, path: str | Path, v2: bool = F
     """The HFE spectrum (or, with ``v2``, the HFE v2) of ``system`` from ``path``: a published
     table with its loader options (``decomposition.hfe_table_options``,
     ``flow.hfe_v2_table_options``) or the pseudo-data measurement."""
+    centrality = config["systems"][system].get("centrality")
     if v2:
         options, key = config["flow"]["hfe_v2_table_options"].get(system, {}), f"flow.hfe_v2_tables.{system}"
-        return load_hfe_table(path, "v2", f"HFE v2 of {system} ({key})", **options)
-    options = config["decomposition"]["hfe_table_options"].get(system, {})
-    return load_hfe_table(path, config["systems"][system]["kind"], f"HFE table of {system} (decomposition.hfe_tables.{system})", **options)
+        return check_centrality(load_hfe_table(path, "v2", f"HFE v2 of {system} ({key})", **options), centrality, key)
+    options, key = config["decomposition"]["hfe_table_options"].get(system, {}), f"decomposition.hfe_tables.{system}"
+    table = load_hfe_table(path, config["systems"][system]["kind"], f"HFE table of {system} ({key})", **options)
+    return check_centrality(table, centrality, key)
 
 
 def pseudo_kinds(config: Mapping) -> list[str]:

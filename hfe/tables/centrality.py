@@ -18,6 +18,7 @@ conservative choice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -57,3 +58,26 @@ def combine_classes(tables: Sequence[MeasurementTable], weights: Sequence[float]
     name = tables[0].source if len(tables) == 1 else f"combination of {len(tables)} classes"
     return MeasurementTable(f"{name} (transferred: {where})", first.pt_low, first.pt_high,
                             sum(wi * t.pt_center for wi, t in zip(w, tables)), value, uncertainties, first.units, metadata)
+
+
+_CLASS = re.compile(r"(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*%")
+
+
+def stated_centrality(table: MeasurementTable) -> tuple[float, float] | None:
+    """The centrality class [low, high] (percent) the table's ``# centrality:`` header states
+    first, or None (p+p, minimum bias without a range, no header)."""
+    for text in table.metadata.get("centrality", []):
+        match = _CLASS.search(text)
+        if match:
+            return float(match.group(1)), float(match.group(2))
+    return None
+
+
+def check_centrality(table: MeasurementTable, centrality, where: str) -> MeasurementTable:
+    """``table`` if its stated class is ``centrality`` ([low, high] in percent, or None: not
+    checked); otherwise a :class:`TableError` naming the file, its header and the config key."""
+    stated = stated_centrality(table)
+    if centrality is None or stated is None or np.allclose(stated, centrality):
+        return table
+    raise TableError(f"{table.source} ({where}): its header states centrality {stated[0]:g}-{stated[1]:g}%, the system is "
+                     f"{centrality[0]:g}-{centrality[1]:g}%; a table of another class goes in decomposition.d0_raa.<system>.from_classes")
