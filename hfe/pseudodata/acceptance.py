@@ -80,9 +80,10 @@ def main() -> None:
     parser.add_argument("--parents", type=int, default=100_000, help="parents per species")
     parser.add_argument("--y-max", type=float, nargs="+", default=[1.0, 1.5, 2.0, 2.5])
     parser.add_argument("--species", nargs="+", default=list(SPECIES))
+    parser.add_argument("--eta-max", type=float, default=0.8, help="electron acceptance |eta| < eta_max (PHENIX: 0.35)")
     args = parser.parse_args()
-    shares = flavour_shares(args.species, args.y_max, n_parents=args.parents)
-    print("Share (%) of the electrons in |eta| < 0.8 per electron pT bin (GeV/c) from parents inside |y| < y_max")
+    shares = flavour_shares(args.species, args.y_max, n_parents=args.parents, eta_max=args.eta_max)
+    print(f"Share (%) of the electrons in |eta| < {args.eta_max:g} per electron pT bin (GeV/c) from parents inside |y| < y_max")
     print(markdown_table(shares))
 
 

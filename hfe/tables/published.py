@@ -36,7 +36,7 @@ NORMALISATION_WORDS = frozenset(
     {"br", "branching", "lumi", "luminosity", "luminomisty", "norm", "normalisation", "normalization", "taa", "t_aa", "global"}
 )
 _WORD = re.compile(r"[a-z0-9]+")
-_PERCENT = re.compile(r"(?<![-\d.])([0-9]*\.?[0-9]+)\s*%(?!\s*\))")  # not the end of a range (0-10%)
+_PERCENT = re.compile(r"(?<![-\d.])([0-9]*\.?[0-9]+)\s*%")  # not the end of a range (0-10%)
 _PLUS_MINUS = re.compile(r"%\s*/\s*-")
 
 

@@ -25,5 +25,8 @@ result = decompose_system(
     setup, DecompositionSettings.from_config(config), load_system_hfe(config, system, snakemake.input.hfe),
     electrons, dzero, FitInputs.load(config, expected=load_expected_tables(snakemake.input.expected)), pp_summary, pp_hfe,
 )
+note = config["systems"][system].get("centrality_note")
+if note:  # the D0 class differs from the HFE's: said in the fit summary (and results/summary.md)
+    result["summary"]["centrality_note"] = note
 write_decomposition(dict(snakemake.output.items()), system, result, snakemake.params.units, config["response"]["electron_eta_max"])
 logging.info("%s: chi2/ndf = %.1f/%d", system, result["summary"]["chi2"], result["summary"]["ndf"])
