@@ -94,8 +94,11 @@ def dmeson_fit(config: dict, inputs: FigureInputs, system: str):
         p = points[name]
         label = {"D0": r"prompt D$^0$", "nonprompt_D0": r"non-prompt D$^0$"}[name] + f" ({experiment_of(sources[name])})"
         draw_points(top, p["pt_low"], p["pt_high"], p["data"], (p["error"], p["error"]), label=label + " (stat+syst)", color=color, marker=marker)
-        edges = np.append(p["pt_low"], p["pt_high"][-1])
-        top.stairs(p["model"], edges, color=color, linewidth=1.5, label=f"{label.split(' (')[0]}: global fit", baseline=None)
+        fit_label = f"{label.split(' (')[0]}: global fit"
+        if np.allclose(p["pt_low"], p["pt_high"]):  # a table of points: the model at the points
+            top.plot(p["pt_center"], p["model"], color=color, linewidth=1.5, marker="_", markersize=14, label=fit_label)
+        else:
+            top.stairs(p["model"], np.append(p["pt_low"], p["pt_high"][-1]), color=color, linewidth=1.5, label=fit_label, baseline=None)
         bottom.plot(0.5 * (np.asarray(p["pt_low"]) + p["pt_high"]), p["pull"], marker, color=color)
     top.set_yscale("log" if pp else "linear")
     top.set_ylabel(unit)
