@@ -16,8 +16,7 @@ class DecompositionSettings:
     flavour (Pb-Pb); ``charm_ratios``: D+, Ds, Lc to D0 curves; ``beauty_fractions``: b-hadron
     fractions; ``max_chi2_ndf``: a worse fit is an error; ``semileptonic_scale``: factor per
     species on its electron response; ``comparisons``: published R_AA tables per system;
-    ``systematic_correlation``: pT correlation of the published systematics in every chi2;
-    ``beauty_shape``: pp shape of b hadrons when it differs from ``shape`` (None: the same)."""
+    ``systematic_correlation``: pT correlation of the published systematics in every chi2."""
 
     shape: str
     hfe_fit_range: tuple[float, float]
@@ -29,7 +28,6 @@ class DecompositionSettings:
     semileptonic_scale: Mapping[str, float] = field(default_factory=dict)
     comparisons: Mapping[str, list] = field(default_factory=dict)
     systematic_correlation: SystematicCorrelation = SystematicCorrelation()
-    beauty_shape: str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping) -> "DecompositionSettings":
@@ -45,5 +43,4 @@ class DecompositionSettings:
             semileptonic_scale=section.get("semileptonic_scale", {}),
             comparisons=section.get("comparisons", {}),
             systematic_correlation=SystematicCorrelation.from_config(section.get("systematic_correlation", {})),
-            beauty_shape=section.get("beauty_shape"),
         )

@@ -65,7 +65,7 @@ def flavour_models(
 ) -> tuple[FlavourModel, FlavourModel]:
     """Charm and beauty models: pp shapes by default; ``forms``/``references``/``fixed`` per
     flavour and ``factor`` for Pb-Pb (factor x pp model x R_AA shape)."""
-    forms = forms or {"charm": settings.shape, "beauty": settings.beauty_shape or settings.shape}
+    forms = forms or {"charm": settings.shape, "beauty": settings.shape}
     references, fixed = references or {}, fixed or {}
     electrons = scaled_responses(electrons, settings.semileptonic_scale)
     ratios = {"D0": lambda pt: np.ones_like(np.asarray(pt, dtype=float))}
