@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from hfe.core.catalogue import ResultsLayout
-from hfe.outputs.plotting import energy_label
 from hfe.tables.published import load_table, write_measurement_table
 
 
@@ -22,7 +21,7 @@ def export_btoe_v2(config: dict, results: ResultsLayout, system: str, path: str 
     header = {
         "observable": "v2 of electrons from beauty-hadron decays (b -> e), B-hadron v2 of the global fit to the HFE v2 with the D-meson v2",
         "experiment": "this analysis (hfe-charm-beauty) of published data",
-        "system": f"{setup.get('label', system)}, {energy_label(config, system).replace('$', '')}",
+        "system": f"{setup.get('label', system)}, sqrt(s_NN) = {setup.get('sqrt_s_nn_gev', 5020):g} GeV",
         "rapidity": f"|eta| < {config['response']['electron_eta_max']:g} (electrons)",
         "units": "pT [GeV/c]; v2 dimensionless",
         "inputs": "; ".join(sources),
