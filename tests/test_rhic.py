@@ -216,3 +216,14 @@ def test_a_table_of_another_centrality_names_file_and_key(tmp_path):
     extra.write_text("decomposition: {d0_raa: {AuAu_0-10: data/published/STAR_AuAu200GeV_D0_RAA_10-40_1812.10224.csv}}\n")
     with pytest.raises(TableError, match="RAA_10-40.*decomposition.d0_raa.AuAu_0-10.*from_classes"):
         FitInputs.published(load_config(*RHIC, extra))
+
+
+@pytest.mark.slow
+def test_shipped_rhic_btoe_v2_has_the_form_of_the_export(rhic_run):
+    """data/derived/ holds the export of the full RHIC run: same bins and uncertainty sources as
+    the export of the reduced run (the numbers differ: the reduced decay library)."""
+    shipped = load_table("data/derived/RHIC_AuAu200GeV_btoe_v2_MB_this-analysis.csv")
+    exported = load_table(rhic_run / "export/btoe_v2_AuAu_MB.csv")
+    assert np.allclose(shipped.pt_low, exported.pt_low) and np.allclose(shipped.pt_high, exported.pt_high)
+    assert "rhic_auau200" in " ".join(shipped.metadata["produced_by"])
+    assert set(exported.uncertainties) <= set(shipped.uncertainties)
