@@ -60,8 +60,8 @@ def fit_replicas(output, config, results: ResultsLayout, first, count, measured_
         with np.load(path) as f:
             measured[system] = {k: f[k] for k in ("hfe_spectrum", "hfe_v2") if k in f}
     hfe_tables = {s: {"hfe_spectrum": load_system_hfe(config, s, p)} for s, p in zip(systems, hfe_files)}
-    for system in flow_systems(config):  # hfe_v2_files in the order of flow_systems
-        hfe_tables[system]["hfe_v2"] = load_system_hfe(config, system, hfe_v2_files[flow_systems(config).index(system)], v2=True)
+    for system, path in zip(flow_systems(config), hfe_v2_files):  # the rule lists them in this order
+        hfe_tables[system]["hfe_v2"] = load_system_hfe(config, system, path, v2=True)
     inputs = FitInputs.load(config, expected=expected)
     chain = ChainSettings.from_config(config)
     nominal_responses = {Path(path).name: ResponseMatrix.load(path) for path in responses}

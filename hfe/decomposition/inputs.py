@@ -25,33 +25,32 @@ from hfe.tables.published import MeasurementTable, Uncertainty, load_table
 from hfe.tables.units import expect_units
 
 
+def with_one_normalisation(table: MeasurementTable, relative: float, name: str, note: str) -> MeasurementTable:
+    """``table`` with its normalisation components replaced by one, ``name``, of size
+    ``relative`` x |value|; ``note`` says where it comes from (kept in the metadata)."""
+    size = relative * np.abs(table.value)
+    kept = {key: u for key, u in table.uncertainties.items() if u.kind != "norm"}
+    kept[name] = Uncertainty(size, size.copy(), "norm")
+    return replace(table, uncertainties=kept, metadata={**table.metadata, f"normalisation_{name}": [note]})
+
+
 def without_taa(table: MeasurementTable, taa_relative_error: float) -> MeasurementTable:
     """``table`` (a published R_AA) with its normalisation components replaced by one,
     ``norm_without_taa``: their quadrature sum with the relative <T_AA> uncertainty taken out in
     quadrature (what remains: the pp reference and Pb-Pb event normalisation)."""
-    norm = table.normalisation()
-    total = float(np.sqrt(sum(v**2 for v in norm.values())))
+    total = float(np.sqrt(sum(v**2 for v in table.normalisation().values())))
     remaining = float(np.sqrt(max(total**2 - taa_relative_error**2, 0.0)))
-    size = remaining * np.abs(table.value)
-    kept = {name: u for name, u in table.uncertainties.items() if u.kind != "norm"}
-    kept["norm_without_taa"] = Uncertainty(size, size.copy(), "norm")
-    metadata = {**table.metadata, "normalisation_without_taa": [
-        f"{remaining:.4%} = sqrt({total:.4%}^2 - {taa_relative_error:.4%}^2): published normalisation without <T_AA>"]}
-    return MeasurementTable(table.source, table.pt_low, table.pt_high, table.pt_center, table.value, kept, table.units, metadata)
+    return with_one_normalisation(table, remaining, "norm_without_taa",
+                                  f"{remaining:.4%} = sqrt({total:.4%}^2 - {taa_relative_error:.4%}^2): published normalisation without <T_AA>")
 
 
 def with_taa(table: MeasurementTable, taa_relative_error: float) -> MeasurementTable:
     """``table`` (an R_AA transferred from other centrality classes, read back as R_AA x <T_AA of
     the HFE's class> x sigma_pp) with that <T_AA>'s relative uncertainty added in quadrature to
     its normalisation (one component ``norm_with_taa``): here T_AA does not cancel."""
-    norm = table.normalisation()
-    total = float(np.sqrt(sum(v**2 for v in norm.values()) + taa_relative_error**2))
-    size = total * np.abs(table.value)
-    kept = {name: u for name, u in table.uncertainties.items() if u.kind != "norm"}
-    kept["norm_with_taa"] = Uncertainty(size, size.copy(), "norm")
-    metadata = {**table.metadata, "normalisation_with_taa": [
-        f"{total:.4%}: the classes' normalisation with the <T_AA> of the HFE class ({taa_relative_error:.4%}) in quadrature"]}
-    return replace(table, uncertainties=kept, metadata=metadata)
+    total = float(np.sqrt(sum(v**2 for v in table.normalisation().values()) + taa_relative_error**2))
+    return with_one_normalisation(table, total, "norm_with_taa",
+                                  f"{total:.4%}: the classes' normalisation with the <T_AA> of the HFE class ({taa_relative_error:.4%}) in quadrature")
 
 
 @dataclass(frozen=True)
