@@ -53,6 +53,37 @@ def test_unreadable_config_file(tmp_path):
     bad.write_text("decay_library: [unclosed\n")
     with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
         load_config(bad)
+    tab = tmp_path / "tab.yaml"
+    tab.write_text("seed: 5\ndecomposition:\n\thfe_fit_range: [1, 8]\n")
+    with pytest.raises(ConfigError, match=r"(?s)tab.yaml: not valid YAML .*'\\t' that cannot start any token.*line 3, column 1"):
+        load_config(tab)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match="empty.yaml: config file is empty"):
+        load_config(empty)
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- seed: 5\n")
+    with pytest.raises(ConfigError, match="list.yaml: a config file holds a mapping of keys at the top level, not a list"):
+        load_config(listed)
+
+
+def test_config_check_command_names_file_and_line(tmp_path, capsys):
+    """Snakemake parses --configfile itself (its YAML message names no file): the check command
+    names the file and line, and validates the merged config as the workflow would."""
+    from hfe.core.config import main
+
+    tab = tmp_path / "tab.yaml"
+    tab.write_text("seed: 5\ndecomposition:\n\thfe_fit_range: [1, 8]\n")
+    assert main(["config/test.yaml", str(tab)]) == 1
+    assert "tab.yaml: not valid YAML" in capsys.readouterr().err
+    assert main(["config/test.yaml"]) == 0
+    assert "valid: 3 systems, results in results/" in capsys.readouterr().out
+    assert main(["config/rhic_auau200.yaml"]) == 0  # standalone: the default is not merged under it
+    assert "valid: 4 systems, results in results/rhic_auau200/" in capsys.readouterr().out
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("decomposition:\n  hfe_fit_range: [8, 2]\n")
+    assert main([str(typo)]) == 1
+    assert "decomposition.hfe_fit_range" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -92,6 +123,7 @@ def test_config_slice_keeps_only_the_named_keys():
         ({"decomposition": {"hfe_fit_range": [8.0, 2.0]}}, "decomposition.hfe_fit_range': .* needs low < high"),
         ({"decomposition": {"hfe_fit_range": [30.0, 40.0]}}, "decomposition.hfe_fit_range': .* lies outside measurement.pt_edges"),
         ({"flow": {"ncq_range": [3.0, 3.0]}}, "flow.ncq_range': .* needs low < high"),
+        ({"measurement": {"pt_edges": [0.5, 1.0, 8.0, 35.0]}}, r"measurement.pt_edges': the last edge 35.0 GeV/c lies beyond response.electron_pt_edges.max = 30"),
         ({"decomposition": {"hfe_tables": {"PP": "data/x.csv"}}}, r"decomposition.hfe_tables': \['PP'\] are not systems"),
         ({"systems": {"../../x/escape": {"kind": "pp", "sigma_inel_mb": 67.6, "n_events": 10000}}},
          "systems.../../x/escape': system names may hold letters, digits"),

@@ -64,6 +64,17 @@ def test_fit_failure_raises_with_diagnostics():
         global_fit([dataset("zigzag", data, lambda p: p["a"] + 0 * x)], {"a": 0.0}, {}, {}, max_chi2_ndf=3.0)
 
 
+def test_a_table_a_factor_1000_off_is_named_in_the_fit_failure():
+    """An HFE table in mb read as microbarn (issue: 'beauty_n at its limit; chi2/ndf = 2217.2/38',
+    units never mentioned): the failure names the datasets whose data lie a large factor from
+    the compromise model, the mismatched pair."""
+    x = np.arange(1, 11)
+    anchor = dataset("D0", table(x, 2.0 * x, 0.002 * x), lambda p: p["a"] * x)  # the precise D0 fixes the model
+    hfe = dataset("HFE", table(x, 2.0e-3 * x, 0.2e-3 * x), lambda p: p["a"] * x)  # 1000 x too small
+    with pytest.raises(FitError, match=r"(?s)dataset 'D0' \(t\): data/model median 91.8: check the table's units.*dataset 'HFE' \(t\): data/model median 0.0918"):
+        global_fit([anchor, hfe], {"a": 1.0}, {}, {}, max_chi2_ndf=3.0)
+
+
 def test_propagation_of_a_linear_function_is_exact():
     x = np.arange(1, 6)
     data = table(x, 3.0 * x, 0.1 * np.ones(5))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -191,10 +192,16 @@ def test_pp_cross_section_and_stored_events(tmp_path, base_config, truth, decay_
     assert "hfe_v2" not in result and result["hfe_spectrum"][0][0] > 0
 
 
-def write_bad_tree(path, columns):
+def write_bad_tree(path, columns, provenance="entries"):
+    """An event tree of ``columns`` with a provenance string (``"entries"``: n_events = the stored
+    events; a dict: that provenance; None: none)."""
     with uproot.recreate(path) as f:
         f.mktree(TREE_NAME, {k: v.dtype if isinstance(v, np.ndarray) else v.type.content for k, v in columns.items()})
         f[TREE_NAME].extend(columns)
+        if provenance == "entries":
+            provenance = {"n_events": len(columns["event_id"])}
+        if provenance is not None:
+            f["provenance"] = json.dumps(provenance)
 
 
 def test_bad_ntuples_name_file_and_branch(tmp_path, base_config, truth, decay_library):
@@ -229,6 +236,29 @@ def test_bad_ntuples_name_file_and_branch(tmp_path, base_config, truth, decay_li
     empty = tmp_path / "empty.root"
     write_bad_tree(empty, {**{k: v[:0] for k, v in events.items()}, "electron": ak.zip(electrons)[:0]})
     assert accumulate([empty, paths[0]], settings).entries == 1000  # an empty chunk is fine
+    # ... but not one that claims events the config never generated (it would dilute the spectrum)
+    write_bad_tree(empty, {**{k: v[:0] for k, v in events.items()}, "electron": ak.zip(electrons)[:0]}, {"n_events": 10**6})
+    with pytest.raises(NtupleError, match=r"systems.PbPb_0-10: their provenance adds up to 1001000 generated events, but systems.PbPb_0-10.n_events = 1000 \(.*empty.root"):
+        accumulate([empty, paths[0]], settings)
+    # dtypes: a float read as an integer (or the reverse) is a silent wrong number
+    for name, bad, message in (("pt", "int32", "'electron_pt' is stored as int32; it must be floating point"),
+                               ("reconstructed", "float32", "'electron_reconstructed' is stored as float32; it must be bool or an integer flag"),
+                               ("origin", "float32", "'electron_origin' is stored as float32; it must be an integer type")):
+        path = tmp_path / f"{name}_{bad}.root"
+        write_bad_tree(path, {**events, "electron": ak.zip({**electrons, name: ak.values_astype(electrons[name], bad)})})
+        with pytest.raises(NtupleError, match=f"{path.name}: branch {message}"):
+            accumulate([path], settings)
+    flag = tmp_path / "reconstructed_int8.root"  # an integer flag is a legitimate encoding
+    write_bad_tree(flag, {**events, "electron": ak.zip({**electrons, "reconstructed": ak.values_astype(electrons["reconstructed"], "int8")})})
+    nominal, flagged = results(accumulate(paths, settings)), results(accumulate([flag], settings))
+    assert np.array_equal(nominal["hfe_spectrum"][0], flagged["hfe_spectrum"][0])
+    # the generated-event count normalises the spectra: it must be stated
+    for provenance, message in ((None, "no 'provenance' string"), ({"system": SYSTEM}, "'provenance' has no integer 'n_events'"),
+                                ({"n_events": 10}, "'provenance' n_events = 10 is smaller than the 1000 stored events")):
+        path = tmp_path / "provenance.root"
+        write_bad_tree(path, {**events, "electron": ak.zip(electrons)}, provenance)
+        with pytest.raises(NtupleError, match=f"provenance.root: {message}"):
+            accumulate([path], settings)
 
 
 def test_bootstrap_replicas_of_the_measurement(tmp_path, base_config, truth, decay_library):

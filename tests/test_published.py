@@ -218,6 +218,8 @@ def test_header_normalisations_joined_by_and_add_in_quadrature():
         ("MUB/GEV", "yield", None, "a cross section"),
         ("MUB/GEV", "ratio", None, "a cross section"),
         ("", "yield", 1.0, None),
+        ("MB/MEV", "cross_section", None, "use MeV; this stage reads pT in GeV/c"),  # issue 19: was read as mb/GeV
+        ("1/TEV", "yield", None, "use TeV"),
     ],
 )
 def test_units_are_checked_against_the_stage(tmp_path, units, quantity, factor, error):

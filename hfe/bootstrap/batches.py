@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,8 @@ from hfe.core.backend import array_module, resolve
 from hfe.core.catalogue import ResultsLayout, observables
 from hfe.core.seeds import derive_seed
 from hfe.decays.response import ResponseMatrix
-from hfe.core.config import flow_systems
+from hfe.core.config import config_fingerprint, flow_systems
+from hfe.core.errors import ConfigError
 from hfe.decomposition.inputs import FitInputs, load_system_hfe
 from hfe.measurement.hfe import accumulate, replica_results
 from hfe.measurement.output import settings_from_config
@@ -38,23 +40,50 @@ def event_stream_key(config: dict, system: str):
     return stream_key(derive_seed(config["seed"], "bootstrap-events", system))
 
 
+def batch_fingerprint(path: str | Path) -> str:
+    """The configuration fingerprint a batch file was made with (:func:`hfe.core.config.config_fingerprint`)."""
+    with np.load(path) as f:
+        return str(f["config_fingerprint"]) if "config_fingerprint" in f else "none"
+
+
+def check_batch_fingerprints(paths, expected: Mapping[str, str] | str, what: str) -> None:
+    """Every batch file was made with the expected configuration (one fingerprint, or one per
+    file path); a stale batch is an error naming it, never merged."""
+    for path in paths:
+        want = expected if isinstance(expected, str) else expected[str(path)]
+        found = batch_fingerprint(path)
+        if found != want:
+            raise ConfigError(
+                f"{path}: this {what} was made with another configuration (fingerprint {found}, the current "
+                f"configuration gives {want}); delete it, or rerun with snakemake --forcerun bootstrap_measure bootstrap_fit"
+            )
+
+
 def measure_replicas(output: str, config: dict, system: str, paths: list[str], first: int, count: int, backend: str) -> None:
+    """Event-level replicas ``first .. first + count - 1`` of one system's measurement; the file
+    carries the fingerprint of ``config`` (the slice the measurement reads)."""
     settings = settings_from_config(config, system)
     start = time.perf_counter()
     sums = ReplicaSums(len(settings.pt_edges) - 1, event_stream_key(config, system), first, count, 3, array_module(backend))
     replicas = replica_results(accumulate(paths, settings, sums))
     log.info("%s: replicas %d-%d on %s in %.1f s", system, first, first + count - 1, resolve(backend), time.perf_counter() - start)
-    arrays = {"replicas": np.arange(first, first + count), "pt_edges": settings.pt_edges, "hfe_spectrum": replicas["hfe_spectrum"]}
+    arrays = {"replicas": np.arange(first, first + count), "pt_edges": settings.pt_edges, "hfe_spectrum": replicas["hfe_spectrum"],
+              "config_fingerprint": np.asarray(config_fingerprint(config))}
     if "hfe_v2" in replicas:
         arrays["hfe_v2"] = replicas["hfe_v2"]
     write_npz_reproducibly(output, arrays)
 
 
 def fit_replicas(output, config, results: ResultsLayout, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses,
-                 expected=None) -> None:
+                 expected=None, measurement_fingerprints: Mapping[str, str] | None = None) -> None:
     """Run the chain on replicas ``first .. first + count - 1``; store results aligned to the
     nominal bins (nominal tables under ``results``); ``expected``: the truth's expected tables
-    where inputs are pseudo-data (:func:`hfe.decomposition.inputs.pseudo_data_tables`)."""
+    where inputs are pseudo-data (:func:`hfe.decomposition.inputs.pseudo_data_tables`);
+    ``measurement_fingerprints``: {system: fingerprint} the measurement batches must carry. The
+    file carries the fingerprint of ``config`` (the slice the fit reads)."""
+    if measurement_fingerprints is not None:
+        check_batch_fingerprints(measured_files, {str(p): measurement_fingerprints[s] for s, p in zip(measured_systems, measured_files)},
+                                 "measurement batch")
     measured = {}
     for system, path in zip(measured_systems, measured_files):
         with np.load(path) as f:
@@ -80,12 +109,18 @@ def fit_replicas(output, config, results: ResultsLayout, first, count, measured_
             for name, (low, v) in result.items():
                 values[name][i] = align(np.asarray(low), v, nominal_low[name])
         log.info("replica %d done (%d/%d, %d failed, %.0f s elapsed)", replica, i + 1, count, len(failed), time.perf_counter() - start)
-    arrays = {"replicas": np.arange(first, first + count), "failed": np.asarray(failed, dtype=np.int64)}
+    arrays = {"replicas": np.arange(first, first + count), "failed": np.asarray(failed, dtype=np.int64),
+              "config_fingerprint": np.asarray(config_fingerprint(config))}
     arrays.update({f"values/{name}": v for name, v in values.items()})
     write_npz_reproducibly(output, arrays)
 
 
-def merge_replicas(outputs: dict, config: dict, results: ResultsLayout, batch_files: list[str], max_failed_fraction: float) -> None:
+def merge_replicas(outputs: dict, config: dict, results: ResultsLayout, batch_files: list[str], max_failed_fraction: float,
+                   fit_fingerprint: str | None = None) -> None:
+    """Bands and covariance over the replicas of all batches; ``fit_fingerprint``: the
+    fingerprint every batch must carry (that of the current fit configuration)."""
+    if fit_fingerprint is not None:
+        check_batch_fingerprints(batch_files, fit_fingerprint, "bootstrap batch")
     names = observables(config)
     replicas, failed, values = [], [], {name: [] for name in names}
     for path in batch_files:

@@ -35,6 +35,30 @@ def resolve(backend: str) -> str:
     return backend
 
 
+def gpu_visible() -> bool:
+    """True when ``nvidia-smi -L`` lists a GPU (no cupy needed: for jobs with their own environment)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("nvidia-smi") is None:
+        return False
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return listed.returncode == 0 and "GPU" in listed.stdout
+
+
+def check_local_run(backend: str, job_environments: bool) -> None:
+    """Before the jobs of a local run start: ``cuda`` needs a GPU on this machine and, unless each
+    job brings its own conda environment (``job_environments``, ``--sdm conda``), cupy here.
+    A batch-system run checks on the node, in the job (:func:`resolve`)."""
+    if backend == "cuda" and job_environments and not gpu_visible():
+        raise ConfigError("bootstrap.backend: 'cuda' requested but nvidia-smi lists no GPU on this machine")
+    if not job_environments:
+        resolve(backend)
+
+
 def array_module(backend: str):
     """numpy or cupy for a resolved backend name."""
     if resolve(backend) == "cuda":

@@ -108,6 +108,10 @@ def check_ranges(config: dict) -> None:
         measured = any(system not in config["decomposition"]["hfe_tables"] for system in config["systems"])
         if measured and (high <= edges[0] or low >= edges[-1]):
             raise ConfigError(f"config key '{key}': [{low}, {high}] GeV/c lies outside measurement.pt_edges [{edges[0]}, {edges[-1]}]")
+    response_max = config["response"]["electron_pt_edges"]["max"]
+    if any(not is_published(config, s) for s in config["systems"]) and edges[-1] > response_max + 1e-9:
+        raise ConfigError(f"config key 'measurement.pt_edges': the last edge {edges[-1]} GeV/c lies beyond "
+                          f"response.electron_pt_edges.max = {response_max} GeV/c: the responses cannot predict those bins")
     low, high = config["flow"]["ncq_range"]
     measured_pbpb = any(s not in config["decomposition"]["hfe_tables"] and setup["kind"] == "PbPb" for s, setup in config["systems"].items())
     off_edge = [value for value in (low, high) if edges[0] < value < edges[-1] and not any(abs(value - e) < 1e-9 for e in edges)]
@@ -225,14 +229,52 @@ def with_whole_curves(config: dict, overrides: list[dict]) -> dict:
 
 
 def read_yaml(path: str | Path) -> dict:
+    """A config file's mapping; errors name the file (and the line of a YAML error). An empty
+    file is an error: it is a mistake more often than an intended no-op."""
     path = Path(path)
     try:
         with open(path) as f:
-            return yaml.safe_load(f) or {}
+            content = yaml.safe_load(f)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file does not exist") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    if content is None:
+        raise ConfigError(f"{path}: config file is empty (a config file holds a mapping of keys)")
+    if not isinstance(content, dict):
+        raise ConfigError(f"{path}: a config file holds a mapping of keys at the top level, not a {type(content).__name__}")
+    return content
+
+
+def check_config_files(*paths: str | Path, default: str | Path = "config/config.yaml") -> dict:
+    """The config the workflow builds from ``snakemake --configfile PATHS``: ``default`` (the
+    Snakefile's ``configfile:``) updated by each file, unless one says ``standalone: true``,
+    curves taken whole; validated. What ``python -m hfe.core.config`` runs."""
+    overrides = [read_yaml(path) for path in paths]
+    merged = {} if any(o.get("standalone") for o in overrides) else read_yaml(default)
+    for override in overrides:
+        merged = merge_configs(merged, override)
+    return validate_config(merged)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hfe.core.config [FILE ...]``: check config files before a run. Snakemake
+    parses ``--configfile`` itself, and its message on a YAML error names neither the file nor
+    the line; this names both, then validates the merged config as the workflow would."""
+    import sys
+
+    paths = sys.argv[1:] if argv is None else argv
+    try:
+        config = check_config_files(*paths)
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 1
+    print(f"valid: {len(config['systems'])} systems, results in {config['results_dir']}/")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
 
 
 def load_config(*paths: str | Path) -> dict:
@@ -271,3 +313,13 @@ def config_slice(config: dict, keys: list[str] | tuple[str, ...]) -> dict:
     for key in keys:
         take(config, out, key.split("."), "")
     return out
+
+
+def config_fingerprint(section: dict) -> str:
+    """A short hash of a config section (a :func:`config_slice`): stored in outputs that are
+    reused across runs (bootstrap batches), so that a batch made with another configuration is
+    never merged with this one's, even where Snakemake's params record is missing."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(section, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -24,7 +24,7 @@ Gaussian penalty.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -353,11 +353,29 @@ def global_fit(
     if ndf > 0 and outcome.chi2 / ndf > max_chi2_ndf:
         problems.append(f"chi2/ndf = {outcome.chi2:.1f}/{ndf} above the bound {max_chi2_ndf}")
     if problems:
+        hints = "".join(f"\n  {hint}" for hint in scale_mismatches(datasets, p))
         raise FitError(
-            "global fit failed: " + "; ".join(problems) + f"\n  parameters: {p}\n  errors: {outcome.errors}"
+            "global fit failed: " + "; ".join(problems) + hints + f"\n  parameters: {p}\n  errors: {outcome.errors}"
             f"\n  chi2 by dataset: {by_dataset}\n  covariance status: {minuit.fmin}"
         )
     return outcome
+
+
+def scale_mismatches(datasets: Sequence[Dataset], parameters: Mapping) -> list[str]:
+    """Datasets whose data lie a large factor from the fitted model (median data/model outside
+    [1/3, 3]): the mark of a table in other units than its header says (a cross section in mb
+    read as microbarn is x 1000) or with another normalisation. For failure messages."""
+    hints = []
+    for dataset in datasets:
+        model, data = dataset.prediction(parameters), dataset.table.value
+        usable = (model > 0) & (data > 0)
+        if not usable.any():
+            continue
+        ratio = float(np.median(data[usable] / model[usable]))
+        if not 1.0 / 3.0 <= ratio <= 3.0:
+            hints.append(f"dataset '{dataset.name}' ({dataset.table.source}): data/model median {ratio:.3g}: check the table's units "
+                         "and normalisation (a cross section in mb read as microbarn is x 1000)")
+    return hints
 
 
 def propagate_covariance(function: Callable[[dict], np.ndarray], outcome: FitOutcome) -> tuple[np.ndarray, np.ndarray]:

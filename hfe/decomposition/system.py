@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from hfe.core.binning import average_over_bins
+from hfe.core.binning import average_over_bins, bins_inside
 from hfe.core.errors import ConfigError
 from hfe.core.species import BEAUTY_SPECIES, CHARM_SPECIES
 from hfe.core.systems import CollisionSystem
@@ -130,10 +130,14 @@ def _raa_start(form: str, table: MeasurementTable | None, fixed: Mapping[str, fl
 
 
 def fitted_hfe(hfe: MeasurementTable, settings: DecompositionSettings, electron_edges: np.ndarray, info: dict, label: str = "") -> MeasurementTable:
-    """The HFE bins in ``decomposition.hfe_fit_range`` and inside the responses; bins without
-    an uncertainty (no entries) and all above them are dropped and listed in ``info``."""
+    """The HFE bins in ``decomposition.hfe_fit_range`` and inside the responses; the bins left
+    out, and bins without an uncertainty (no entries) and all above them, are listed in ``info``."""
     low, high = settings.hfe_fit_range
-    hfe = restrict(hfe, low, min(high, electron_edges[-1]))
+    high = min(high, float(electron_edges[-1]))
+    outside = ~bins_inside(hfe.pt_low, hfe.pt_high, low, high)
+    if outside.any():
+        info[f"{label}hfe_bins_outside_fit_range"] = [[float(a), float(b)] for a, b in zip(hfe.pt_low[outside], hfe.pt_high[outside])]
+    hfe = restrict(hfe, low, high)
     empty = point_uncertainty(hfe) <= 0  # bins of a measurement without entries carry no information
     if empty.any():
         info[f"{label}hfe_bins_without_uncertainty_dropped"] = [[float(a), float(b)] for a, b in zip(hfe.pt_low[empty], hfe.pt_high[empty])]

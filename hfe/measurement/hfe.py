@@ -45,6 +45,14 @@ ELECTRON_BRANCHES = (
     "electron_reconstructed",
 )
 READ_BRANCHES = ("event_id", "psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y") + ELECTRON_BRANCHES
+# what each branch must hold: a float read as an integer (or the reverse) is a silent wrong number
+BRANCH_KINDS = {
+    **{name: "floating" for name in ("psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y", "electron_pt",
+                                     "electron_true_pt", "electron_eta", "electron_phi")},
+    "event_id": "integer",
+    "electron_origin": "integer",
+    "electron_reconstructed": "boolean",  # bool, or an integer flag (non-zero = reconstructed)
+}
 CATEGORIES = ("hfe", "truth_ctoe", "truth_btoe")
 
 
@@ -57,10 +65,28 @@ class MeasurementSettings:
     sigma_inel_mb: float | None = None
     background_origin: int = int(EventElectronOrigin.BACKGROUND)
     step_size: int = 100_000
+    expected_events: int | None = None  # generated events the files must add up to (config), None: unchecked
+    where: str = "the system"  # the config key of the system (systems.<name>), for error messages
+
+
+def branch_dtype(branch) -> np.dtype | None:
+    """The stored dtype of a flat or jagged branch (None where uproot does not say)."""
+    interpretation = branch.interpretation
+    interpretation = getattr(interpretation, "content", interpretation)
+    dtype = getattr(interpretation, "to_dtype", None)
+    return None if dtype is None else np.dtype(dtype)
+
+
+def _check_branch_kind(path: Path, name: str, dtype: np.dtype | None) -> None:
+    kind = BRANCH_KINDS[name]
+    allowed = {"floating": (np.floating,), "integer": (np.integer,), "boolean": (np.bool_, np.integer)}[kind]
+    if dtype is None or not any(np.issubdtype(dtype, a) for a in allowed):
+        wanted = {"floating": "floating point", "integer": "an integer type", "boolean": "bool or an integer flag"}[kind]
+        raise NtupleError(f"{path}: branch '{name}' is stored as {dtype}; it must be {wanted}")
 
 
 def check_event_file(path: str | Path) -> tuple[int, int | None]:
-    """(entries, generated events from provenance or None); errors name the file and branch."""
+    """(entries, generated events from the provenance); errors name the file and branch."""
     path = Path(path)
     if not path.exists():
         raise NtupleError(f"{path}: event ntuple does not exist")
@@ -76,12 +102,33 @@ def check_event_file(path: str | Path) -> tuple[int, int | None]:
             for branch in ELECTRON_BRANCHES:
                 if not isinstance(tree[branch].interpretation, uproot.interpretation.jagged.AsJagged):
                     raise NtupleError(f"{path}: branch '{branch}' is not a jagged (per-electron) array")
-            generated = json.loads(str(f["provenance"])).get("n_events") if "provenance" in keys else None
-            return tree.num_entries, generated
+            for branch in READ_BRANCHES:
+                _check_branch_kind(path, branch, branch_dtype(tree[branch]))
+            return tree.num_entries, generated_events(f, keys, path, tree.num_entries)
     except NtupleError:
         raise
     except Exception as exc:
         raise NtupleError(f"{path}: corrupt or truncated ROOT file ({type(exc).__name__}: {exc})") from exc
+
+
+def generated_events(file, keys, path: Path, entries: int) -> int:
+    """The ``n_events`` of the file's JSON ``provenance``: the events generated, which normalise
+    the spectra (events without electrons need not be stored). Required: the stored entries are
+    not a substitute."""
+    if "provenance" not in keys:
+        raise NtupleError(f"{path}: no 'provenance' string with the generated-event count 'n_events' "
+                          "(needed to normalise the spectra; hfe.measurement.event_ntuple)")
+    try:
+        provenance = json.loads(str(file["provenance"]))
+    except ValueError as exc:
+        raise NtupleError(f"{path}: 'provenance' is not JSON ({exc})") from None
+    generated = provenance.get("n_events") if isinstance(provenance, dict) else None
+    if isinstance(generated, bool) or not isinstance(generated, int):
+        raise NtupleError(f"{path}: 'provenance' has no integer 'n_events' (the generated events that normalise "
+                          f"the spectra; found {generated!r})")
+    if generated < entries:
+        raise NtupleError(f"{path}: 'provenance' n_events = {generated} is smaller than the {entries} stored events")
+    return generated
 
 
 class HfeAccumulator:
@@ -130,7 +177,8 @@ class HfeAccumulator:
 
         origin = flat["electron_origin"]
         in_acceptance = np.abs(flat["electron_eta"]) < s.eta_max
-        index = np.flatnonzero(in_acceptance & flat["electron_reconstructed"] & (origin != s.background_origin))
+        reconstructed = flat["electron_reconstructed"].astype(bool, copy=False)
+        index = np.flatnonzero(in_acceptance & reconstructed & (origin != s.background_origin))
         owner = event.take(index)
         pt = flat["electron_pt"].take(index)
         efficiency = s.efficiency(pt)
@@ -173,7 +221,7 @@ def accumulate(paths: Sequence[str | Path], settings: MeasurementSettings, repli
     accumulator = HfeAccumulator(settings, replicas)
     for path in paths:
         entries, generated = check_event_file(path)
-        accumulator.generated_events += entries if generated is None else generated
+        accumulator.generated_events += generated
         if entries == 0:
             continue  # an empty chunk is not an error
         try:
@@ -183,6 +231,12 @@ def accumulate(paths: Sequence[str | Path], settings: MeasurementSettings, repli
             raise
         except Exception as exc:
             raise NtupleError(f"{path}: failed while reading ({type(exc).__name__}: {exc})") from exc
+    expected = settings.expected_events
+    if expected is not None and accumulator.generated_events != expected:
+        raise NtupleError(
+            f"event ntuples of {settings.where}: their provenance adds up to {accumulator.generated_events} generated events, "
+            f"but {settings.where}.n_events = {expected} ({', '.join(map(str, paths))})"
+        )
     return accumulator
 
 

@@ -30,6 +30,8 @@ def settings_from_config(config: dict, system: str) -> MeasurementSettings:
         sigma_inel_mb=setup.get("sigma_inel_mb"),
         background_origin=config["measurement"]["background_origin"],
         step_size=config["measurement"]["step_size"],
+        expected_events=setup.get("n_events"),
+        where=f"systems.{system}",
     )
 
 

@@ -16,6 +16,8 @@ microbarn/(GeV/c)), ``yield`` (Pb-Pb: dN/dpT dy per event, (GeV/c)^-1) or ``rati
 * ``per_event_cross_section_mb``: a yield per event of a class with this cross section is read
   as a cross section (x that cross section);
 * a cross section where a yield or a ratio is expected (or the reverse) is an error;
+* momenta or energies in MeV, keV or TeV are an error (pT and the per-GeV/c density would both
+  need converting, and a table rarely says which columns its unit applies to);
 * a table that states no units is taken as the stage expects (the project CSV tables state them).
 """
 
@@ -32,6 +34,8 @@ from hfe.tables.published import MeasurementTable, Uncertainty
 TO_MICROBARN = {"pb": 1e-6, "nb": 1e-3, "ub": 1.0, "mub": 1.0, "µb": 1.0, "microbarn": 1.0, "mb": 1e3, "millibarn": 1e3}
 QUANTITIES = ("cross_section", "yield", "ratio")
 _BARN = re.compile(r"(?<![a-z])(pb|nb|ub|mub|µb|microbarn|mb|millibarn)(?![a-z])")
+_NOT_GEV = re.compile(r"(?<![a-z])(mev|kev|tev)(?![a-z])")
+_NOT_GEV_NAMES = {"mev": "MeV", "kev": "keV", "tev": "TeV"}
 _INVARIANT = re.compile(r"2\s*\*?\s*pi|2π|1/\(?\s*2\s*\*?\s*(pi|π)|e\s*\*?\s*d\s*\^?3|ed3|invariant")
 
 
@@ -49,6 +53,12 @@ def expect_units(table: MeasurementTable, quantity: str, where: str, invariant: 
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity {quantity!r} (known: {QUANTITIES})")
     text = described_units(table)
+    not_gev = _NOT_GEV.search(text)
+    if not_gev:
+        raise TableError(
+            f"{table.source} ({where}): units '{table.units}' use {_NOT_GEV_NAMES[not_gev.group(1)]}; "
+            "this stage reads pT in GeV/c and densities per GeV/c: convert the table"
+        )
     says_invariant = bool(_INVARIANT.search(text))
     if says_invariant and not invariant:
         raise TableError(

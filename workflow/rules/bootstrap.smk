@@ -1,4 +1,7 @@
 # Bootstrap replicas of the full chain, fanned out in batches ({batch} wildcard) and merged.
+# Every batch file carries the fingerprint of the config keys that made it (BOOTSTRAP_*_KEYS,
+# common.smk); the next stage refuses a batch of another configuration, also where Snakemake's
+# params record is missing.
 
 
 rule bootstrap_measure:
@@ -9,7 +12,7 @@ rule bootstrap_measure:
         str(RESULTS.bootstrap_measurement("{system}", "{batch}")),
     params:
         code=package_code("bootstrap_measure.py"),
-        config=config_params("seed", "measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}"),
+        config=config_params(*BOOTSTRAP_MEASUREMENT_KEYS),
         replicas=lambda wc: batch_replicas(wc.batch),
         backend=BOOTSTRAP["backend"],
     log:
@@ -39,9 +42,10 @@ rule bootstrap_fit:
         str(RESULTS.bootstrap_batch("{batch}")),
     params:
         code=package_code("bootstrap_fit.py"),
-        config=config_params("seed", "decomposition", "flow", "systems"),
+        config=config_params(*BOOTSTRAP_FIT_KEYS),
         replicas=lambda wc: batch_replicas(wc.batch),
         measured=measured_systems(),
+        measurement_fingerprints={system: fingerprint_of(BOOTSTRAP_MEASUREMENT_KEYS, system) for system in measured_systems()},
         results=results_root,
     log:
         f"{RES}/logs/bootstrap_fit/{{batch}}.log",
@@ -67,6 +71,7 @@ rule bootstrap_merge:
     params:
         code=package_code("bootstrap_merge.py"),
         config=config_params(*OBSERVABLE_KEYS, "bootstrap.replicas", "bootstrap.max_failed_fraction"),
+        fit_fingerprint=fingerprint_of(BOOTSTRAP_FIT_KEYS),
         results=results_root,
     log:
         f"{RES}/logs/bootstrap_merge.log",

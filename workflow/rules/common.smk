@@ -6,7 +6,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from snakemake.settings.types import DeploymentMethod
+
 from hfe.core import job_resources
+from hfe.core.backend import check_local_run
 from hfe.core.code_fingerprint import code_fingerprint
 from hfe.core.catalogue import (
     FLOW_TABLES,
@@ -20,7 +23,7 @@ from hfe.core.catalogue import (
     measurement_tables,
     observables,
 )
-from hfe.core.config import config_slice, flow_systems, pseudo_systems, read_yaml, validate_config, with_whole_curves
+from hfe.core.config import config_fingerprint, config_slice, flow_systems, pseudo_systems, read_yaml, validate_config, with_whole_curves
 from hfe.decomposition.inputs import raa_table_paths
 from hfe.core.errors import ConfigError
 from hfe.outputs.claims import has_paper_claims
@@ -44,6 +47,17 @@ try:
     check_variations(config)
 except ConfigError as error:
     raise SystemExit(f"Configuration error: {error}")
+
+
+onstart:
+    # a local run checks the bootstrap backend before any job (a missing GPU is known now); a
+    # batch-system job checks on its node
+    if workflow.local_exec and BOOTSTRAP["replicas"] > 0:
+        try:
+            check_local_run(BOOTSTRAP["backend"], DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method)
+        except ConfigError as error:
+            raise SystemExit(f"Configuration error: {error}")
+
 
 # ---- shared names --------------------------------------------------------------------------
 RES = config["results_dir"].rstrip("/")  # every output of this configuration lies under it
@@ -227,6 +241,16 @@ def toy_outputs():
     pbpb = [s for s in FLOW_SYSTEMS if s in PSEUDO_SYSTEMS]
     ncq = [f"{RES}/toys/ncq_calibration.json", f"{RES}/toys/ncq_calibration.md"] if pbpb else []
     return [f"{RES}/toys/coverage.json", f"{RES}/toys/coverage.md", f"{RES}/toys/coverage.png", *ncq]
+
+
+# the config keys the bootstrap's measurement and fit batches read (their fingerprints)
+BOOTSTRAP_MEASUREMENT_KEYS = ("seed", "measurement", "pseudo_data.efficiency", "pseudo_data.electron_eta_max", "systems.{system}")
+BOOTSTRAP_FIT_KEYS = ("seed", "decomposition", "flow", "systems")
+
+
+def fingerprint_of(keys, system=None):
+    """The fingerprint of the nominal config's ``keys`` (``{system}`` filled in), as a batch file stores it."""
+    return config_fingerprint(config_slice(config_of(NOMINAL), [key.format(system=system) for key in keys]))
 
 
 def measured_systems():
