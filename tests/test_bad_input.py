@@ -21,7 +21,6 @@ import uproot
 from hfe.core.errors import ConfigError
 from workflow_helpers import copy_workflow
 
-
 TARGET = "results/decays/D0/chunk_0.root"
 LONG_JOB_PARENTS = 400_000  # a decay chunk of ~10 s: long enough to be interrupted inside
 
@@ -83,9 +82,9 @@ def test_hfe_bins_outside_the_fit_range_are_listed():
     """pt_edges ending [.., 8, 25] with the responses up to 20 GeV/c: the 8-25 bin cannot be
     fitted; it is listed in fit.json, not silently absent (the config check stops such edges
     for pseudo-data: tests/test_config.py)."""
+    from hfe.core.config import load_config
     from hfe.decomposition.settings import DecompositionSettings
     from hfe.decomposition.system import fitted_hfe
-    from hfe.core.config import load_config
     from hfe.tables.published import MeasurementTable, Uncertainty
 
     edges = np.array([0.5, 1.0, 2.0, 8.0, 25.0])

@@ -12,9 +12,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.slow
+
+def test_the_main_install_brings_what_the_report_needs():
+    """`snakemake --report` needs pygments; the analysis extra (the README's first command) must
+    bring it, not only the test extra (through pytest)."""
+    from importlib.metadata import requires
+
+    requirements = requires("hfe-charm-beauty") or []
+    assert any(r.lower().startswith("pygments") and 'extra == "workflow"' in r for r in requirements), requirements
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_works_outside_the_repository(tmp_path):
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], check=True,

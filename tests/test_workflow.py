@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -224,10 +225,23 @@ def test_hepdata_summary_and_report(workdir, tmp_path):
                     "Closure against the generated truth"):
         assert heading in summary
     assert "| reference |" in summary  # RHIC tables compared with LHC 0-10 % are labelled, not tests
-    result = run_snakemake(workdir, "--report", str(tmp_path / "report.html"))
+    # the report as a zip: its contents can be listed (issue 18: figures and the summary only)
+    result = run_snakemake(workdir, "--report", str(tmp_path / "report.zip"))
     assert result.returncode == 0, result.stderr[-2000:]
-    html = (tmp_path / "report.html").read_text()
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "report.zip") as archive:
+        names = archive.namelist()
+        html = archive.read(next(n for n in names if n.endswith("report.html"))).decode()
+    files = {Path(n).name for n in names}
+    n_figures = len(list((workdir / "results/figures").glob("*.png")))
+    assert sum(n.endswith(".png") for n in names) == n_figures and sum(n.endswith(".pdf") for n in names) == n_figures
+    assert {"summary.md", "fits.md", "claims.json", "breakdown.md", "submission.tar.gz"} <= files
     assert "Closure test in PbPb_0-10" in html and "Beauty fraction f_b of heavy-flavour" in html
+    for category in ("1 Summary", "2 Figures", "3 Fits", "4 Systematics", "5 HEPData"):
+        assert category in html
+    fits = (workdir / "results/fits.md").read_text()
+    assert "## PbPb_30-50" in fits and "### D-meson v2 fit" in fits and "| `beauty_n` |" in fits
 
 
 def test_quicklook_targets_do_not_wait_for_bootstrap_or_variations(workdir, tmp_path):

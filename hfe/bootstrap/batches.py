@@ -21,10 +21,10 @@ from hfe.bootstrap.chain import ChainSettings, run_replica
 from hfe.core.atomic_io import write_json_atomically, write_npz_reproducibly, write_text_atomically
 from hfe.core.backend import array_module, resolve
 from hfe.core.catalogue import ResultsLayout, observables
-from hfe.core.seeds import derive_seed
-from hfe.decays.response import ResponseMatrix
 from hfe.core.config import config_fingerprint, flow_systems
 from hfe.core.errors import ConfigError
+from hfe.core.seeds import derive_seed
+from hfe.decays.response import ResponseMatrix
 from hfe.decomposition.inputs import FitInputs, load_system_hfe
 from hfe.measurement.hfe import accumulate, replica_results
 from hfe.measurement.output import settings_from_config

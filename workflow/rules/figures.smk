@@ -6,8 +6,8 @@ rule figure:
     input:
         figure_inputs(),
     output:
-        pdf=f"{RES}/figures/{{figure}}.pdf",
-        png=report(f"{RES}/figures/{{figure}}.png", caption="../report/figure.rst", category="Figures"),
+        pdf=report(f"{RES}/figures/{{figure}}.pdf", caption="../report/figure.rst", category="2 Figures", subcategory="PDF (vector)"),
+        png=report(f"{RES}/figures/{{figure}}.png", caption="../report/figure.rst", category="2 Figures", subcategory="PNG"),
     params:
         code=package_code("draw_figure.py"),
         config=config_params("systems", "response.electron_eta_max", "decomposition", "flow", "figures"),
@@ -83,7 +83,7 @@ rule hepdata:
     input:
         systematics_outputs(),
     output:
-        f"{RES}/hepdata/submission.tar.gz",
+        report(f"{RES}/hepdata/submission.tar.gz", caption="../report/hepdata.rst", category="5 HEPData"),
     params:
         code=package_code("write_hepdata.py"),
         config=config_params(*OBSERVABLE_KEYS, "systems", "response.electron_eta_max"),
@@ -108,8 +108,9 @@ rule summary:
         fits=decomposition_outputs() + flow_outputs(),
         truth=[str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in PSEUDO_SYSTEMS for f in ("ctoe", "btoe")],
     output:
-        report(f"{RES}/summary.md", caption="../report/summary.rst", category="Summary"),
-        **({"claims": f"{RES}/claims.json"} if has_paper_claims(config) else {}),
+        report(f"{RES}/summary.md", caption="../report/summary.rst", category="1 Summary"),
+        fits=report(f"{RES}/fits.md", caption="../report/fits.rst", category="3 Fits"),
+        **({"claims": report(f"{RES}/claims.json", caption="../report/claims.rst", category="1 Summary")} if has_paper_claims(config) else {}),
     params:
         code=package_code("write_summary.py"),
         config=config_params("systems", "decomposition", "flow", "response.electron_eta_max", "variations.*.source", "systematics.only"),

@@ -9,7 +9,7 @@ rule combine_systematics:
         bootstrap=bootstrap_outputs(),
     output:
         tables=systematics_tables(),
-        breakdown=f"{RES}/systematics/breakdown.md",
+        breakdown=report(f"{RES}/systematics/breakdown.md", caption="../report/systematics.rst", category="4 Systematics"),
         summary=f"{RES}/systematics/summary.json",
     params:
         code=package_code("combine_systematics.py"),
