@@ -16,5 +16,8 @@ def test_every_replicated_observable_has_a_title_and_a_hepdata_description():
 
 
 def test_hepdata_table_names_make_file_names():
-    """hepdata_lib names each table's file after its label: no path separators."""
-    assert [label for label, _, _ in DESCRIPTIONS.values() if "/" in label] == []
+    """hepdata_lib names each table's file after its title: letters, digits, spaces and '_' only
+    (issue 18: no '->', no parentheses, no path separators)."""
+    import re
+
+    assert [entry[4] for entry in DESCRIPTIONS.values() if not re.fullmatch(r"[A-Za-z0-9_ ]+", entry[4])] == []

@@ -209,6 +209,44 @@ def test_figures_are_drawn_with_their_content(workdir):
         os.chdir(cwd)
 
 
+def assert_hepdata_reads_back(workdir, directory):
+    """Round trip: the project's own HEPData reader (which runs hepdata-validator on every table)
+    reads each table of the submission back to the numbers of its systematics CSV, with exactly
+    the uncertainty sources that apply (a source that moves nothing is left out, not written as 0)."""
+    import yaml
+    from hepdata_validator.submission_file_validator import SubmissionFileValidator
+
+    from hfe.core.catalogue import ResultsLayout, observables
+    from hfe.core.config import load_config
+    from hfe.tables.published import load_hepdata_yaml, load_table
+
+    validator = SubmissionFileValidator()
+    assert validator.validate(file_path=str(directory / "submission.yaml")), validator.get_messages()
+    with open(directory / "submission.yaml") as f:
+        entries = [doc for doc in yaml.safe_load_all(f) if doc and "data_file" in doc]
+    config = load_config("config/config.yaml", "config/test.yaml")
+    names = observables(config)
+    assert len(entries) == len(names)
+    results = ResultsLayout(workdir / "results")
+    for name, entry in zip(names, entries):
+        system, observable = name.split("/")
+        submitted = load_hepdata_yaml(directory / entry["data_file"])
+        project = load_table(results.systematics_table(name))
+        np.testing.assert_allclose(submitted.pt_low, project.pt_low, rtol=1e-9, err_msg=name)
+        np.testing.assert_allclose(submitted.pt_high, project.pt_high, rtol=1e-9, err_msg=name)
+        np.testing.assert_allclose(submitted.value, project.value, rtol=1e-9, atol=1e-300, err_msg=name)
+        applied = {c for c, u in project.uncertainties.items() if c == "stat" or u.up.any() or u.down.any()}
+        assert set(submitted.uncertainties) == applied, name
+        for component in applied:
+            np.testing.assert_allclose(submitted.uncertainties[component].up, project.uncertainties[component].up, rtol=1e-9, err_msg=name)
+            np.testing.assert_allclose(submitted.uncertainties[component].down, project.uncertainties[component].down, rtol=1e-9, err_msg=name)
+        keywords = {k["name"]: k["values"] for k in entry["keywords"]}
+        kind = config["systems"][system]["kind"]
+        expected = {"ctoe_spectrum": "DSIG/DPT" if kind == "pp" else "DN/DPT", "btoe_spectrum": "DSIG/DPT" if kind == "pp" else "DN/DPT"}
+        assert keywords["observables"] == [expected.get(observable, keywords["observables"][0])], name
+        assert not entry["location"].startswith("results"), entry["location"]
+
+
 def test_hepdata_summary_and_report(workdir, tmp_path):
     import tarfile
 
@@ -217,9 +255,14 @@ def test_hepdata_summary_and_report(workdir, tmp_path):
     with tarfile.open(workdir / "results/hepdata/submission.tar.gz") as archive:
         names = archive.getnames()
         assert "submission.yaml" in names and len(names) == 1 + 3 + 2 * 9  # pp: 3 observables, Pb-Pb: 9 each
-        table = yaml.safe_load(archive.extractfile([n for n in names if n.startswith("r_aa_(b")][0]))
+        table = yaml.safe_load(archive.extractfile("r_aa_b_to_e_pbpb_0-10.yaml"))
+        archive.extractall(tmp_path / "hepdata")
+    assert all(re.fullmatch(r"[a-z0-9_.-]+", n) for n in names), names  # clean file names
     labels = {e["label"] for e in table["dependent_variables"][0]["values"][0]["errors"]}
     assert {"stat", "sys,taa", "sys,spectrum_shape"} <= labels
+    qualifiers = {q["name"]: q["value"] for q in table["dependent_variables"][0]["qualifiers"]}
+    assert qualifiers == {"RE": "PB PB --> E X", "SQRT(S_NN)": 5020, "CENTRALITY": "0-10%", "ABS(ETA)": "< 0.8"}
+    assert_hepdata_reads_back(workdir, tmp_path / "hepdata")
     summary = (workdir / "results/summary.md").read_text()
     for heading in ("Beauty fraction", "Global fits", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data", "The paper's claims",
                     "Closure against the generated truth"):
