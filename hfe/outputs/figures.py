@@ -19,7 +19,20 @@ import numpy as np
 
 from hfe.core.catalogue import ResultsLayout
 from hfe.core.config import flow_systems, pseudo_systems
-from hfe.outputs.plotting import COLORS, PT_LABEL, draw_band, draw_points, energy_label, system_label, use_style
+from hfe.outputs.plotting import (
+    COLORS,
+    PT_LABEL,
+    draw_band,
+    draw_points,
+    draw_status,
+    energy_label,
+    source_label,
+    spectrum_label,
+    status_label,
+    system_label,
+    typeset,
+    use_style,
+)
 from hfe.tables.published import MeasurementTable, load_comparison, load_table, table_header
 
 
@@ -54,8 +67,10 @@ def _total(table: MeasurementTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _label(ax, config: dict, system: str, extra: str = "") -> None:
-    """The system as the panel title (never over the data or the legend)."""
-    ax.set_title(system_label(system, config) + (f", {extra}" if extra else ""))
+    """The system as the panel's left title and the status (pseudo-data or data, this analysis) as
+    its right title: never over the data or the legend."""
+    ax.set_title(system_label(system, config) + (f", {extra}" if extra else ""), loc="left")
+    draw_status(ax, config, [system])
 
 
 def experiment_of(spec) -> str:
@@ -122,7 +137,7 @@ def hfe_components(config: dict, inputs: FigureInputs, system: str):
     top.stairs(hfe["model"], edges, color="black", linewidth=1.2, linestyle="--", label=r"c$\rightarrow$e + b$\rightarrow$e", baseline=None)
     top.set_yscale("log")
     pp = config["systems"][system]["kind"] == "pp"
-    top.set_ylabel(r"d$\sigma$/d$p_{\mathrm{T}}$d$\eta$ ($\mu$b GeV$^{-1}c$)" if pp else r"(1/$N_{\mathrm{ev}}$) d$N$/d$p_{\mathrm{T}}$d$\eta$ (GeV$^{-1}c$)")
+    top.set_ylabel(spectrum_label("pp" if pp else "PbPb"))
     top.legend(loc="upper right")
     _label(top, config, system, r"(e$^+$+e$^-$)/2")
     model = np.asarray(hfe["model"])
@@ -139,13 +154,19 @@ def beauty_fraction(config: dict, inputs: FigureInputs, system=None):
     """f_b(pT) of every system."""
     fig, ax = plt.subplots()
     colors = ["black", COLORS["charm"], COLORS["beauty"], COLORS["data"], COLORS["extra"]]
-    for color, name in zip(colors, config["systems"]):
+    markers = ["o", "s", "^", "v", "D"]
+    systems = list(config["systems"])
+    for i, (color, marker, name) in enumerate(zip(colors, markers, systems)):
         t = inputs.result(f"{name}/beauty_fraction")
-        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=system_label(name, config).split(",")[0], color=color)
+        shift = (i - (len(systems) - 1) / 2) * 0.12 * (t.pt_high - t.pt_low)  # side by side: the systems share the bins
+        draw_points(ax, t.pt_low + shift, t.pt_high + shift, t.value, t.stat, t.syst, label=system_label(name, config).split(",")[0],
+                    color=color, marker=marker)
     for system, specs in config["decomposition"]["comparisons"].items():  # measured fractions (PHENIX)
         for spec in (s for s in specs if s["quantity"] == "beauty_fraction"):
             table = load_comparison(spec)
-            draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color="gray", marker="D", fill=False)
+            draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=typeset(spec["name"]), color="gray",
+                        marker="D", fill=False)
+    draw_status(ax, config, systems)
     ax.set_xlabel(PT_LABEL)
     ax.set_ylabel(r"$f_b$ = (b$\rightarrow$e) / (c$\rightarrow$e + b$\rightarrow$e)")
     ax.set_ylim(0, 1.05)
@@ -153,32 +174,50 @@ def beauty_fraction(config: dict, inputs: FigureInputs, system=None):
     return fig
 
 
-def nuclear_modification(config: dict, inputs: FigureInputs, system: str):
-    """R_AA of c -> e and b -> e with the published comparisons."""
-    fig, ax = plt.subplots()
+def _raa_panel(ax, config: dict, inputs: FigureInputs, system: str, specs: list, faint: bool = False) -> None:
+    """Our R_AA of c -> e and b -> e, the T_AA box at unity and the published ``specs``."""
     for flavour, label, color, marker in (("ctoe", r"c$\rightarrow$e (this analysis)", COLORS["charm"], "o"),
                                           ("btoe", r"b$\rightarrow$e (this analysis)", COLORS["beauty"], "s")):
         t = inputs.result(f"{system}/raa_{flavour}")
-        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, t.syst, label=label, color=color, marker=marker)
-    norm = inputs.result(f"{system}/raa_ctoe").quadrature("norm")
-    taa = float(np.nanmax(norm[0] / np.abs(inputs.result(f"{system}/raa_ctoe").value))) if np.any(norm[0] > 0) else (
-        config["systems"][system]["taa_per_mb"]["error"] / config["systems"][system]["taa_per_mb"]["value"])
-    ax.add_patch(plt.Rectangle((0.1, 1 - taa), 0.3, 2 * taa, color="gray", alpha=0.6, label=r"$\langle T_{\mathrm{AA}}\rangle$ uncertainty"))
+        draw_points(ax, t.pt_low, t.pt_high, t.value, t.stat, None if faint else t.syst, label=label, color=color, marker=marker, fill=not faint)
+    if not faint:
+        norm = inputs.result(f"{system}/raa_ctoe").quadrature("norm")
+        taa = float(np.nanmax(norm[0] / np.abs(inputs.result(f"{system}/raa_ctoe").value))) if np.any(norm[0] > 0) else (
+            config["systems"][system]["taa_per_mb"]["error"] / config["systems"][system]["taa_per_mb"]["value"])
+        ax.add_patch(plt.Rectangle((0.1, 1 - taa), 0.3, 2 * taa, color="gray", alpha=0.6, label=r"$\langle T_{\mathrm{AA}}\rangle$ uncertainty"))
     markers = itertools.cycle(["D", "^", "v", "P", "X", "*"])
     colors = itertools.cycle(["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e"])
-    for spec in config["decomposition"]["comparisons"].get(system, []):
-        if spec["quantity"] not in ("raa_ctoe", "raa_btoe"):
-            continue  # f_b and R_AA ratios have their own panels
+    for spec in specs:
         table = load_comparison(spec)
-        label = spec["name"] + (" [reference]" if spec.get("conditions") == "different" else "")
-        draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=label, color=next(colors), marker=next(markers), fill=False)
+        draw_points(ax, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=typeset(spec["name"]), color=next(colors),
+                    marker=next(markers), fill=False)
     ax.axhline(1, color="gray", linewidth=0.8, linestyle=":")
     ax.set_xlabel(PT_LABEL)
     ax.set_ylabel(r"$R_{\mathrm{AA}}$")
-    ax.set_ylim(0, 2.6)
+    ax.set_ylim(0, 2.2)
     ax.set_xlim(0, None)
     ax.legend(loc="upper right", fontsize=8)
-    _label(ax, config, system)
+
+
+def nuclear_modification(config: dict, inputs: FigureInputs, system: str):
+    """R_AA of c -> e and b -> e with the published comparisons of the same energy and centrality;
+    comparisons of another energy or centrality (references) on a second panel, beside our
+    points without their systematics."""
+    specs = [s for s in config["decomposition"]["comparisons"].get(system, []) if s["quantity"] in ("raa_ctoe", "raa_btoe")]
+    same = [s for s in specs if s.get("conditions", "same") == "same"]
+    references = [s for s in specs if s.get("conditions") == "different"]
+    if not references:
+        fig, ax = plt.subplots()
+        _raa_panel(ax, config, inputs, system, same)
+        _label(ax, config, system)
+        return fig
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5), sharey=True)
+    fig.subplots_adjust(wspace=0.06, left=0.07, right=0.98)
+    _raa_panel(left, config, inputs, system, same)
+    _label(left, config, system)
+    _raa_panel(right, config, inputs, system, references, faint=True)
+    right.set_ylabel("")
+    right.set_title("reference: other energy or centrality (not a test of equality)", loc="left", fontsize=10)
     return fig
 
 
@@ -186,7 +225,7 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
     """D-meson v2 fit (left) and v2 of c -> e and b -> e with ALICE b -> e v2 and NCQ (right)."""
     flow = json.loads(inputs.results.flow_summary(system).read_text())
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
-    fig.subplots_adjust(wspace=0.3)
+    fig.subplots_adjust(wspace=0.22, left=0.085, right=0.98)
     d = flow["dmeson_v2_fit"]["points"]["D-meson v2"]
     draw_points(left, d["pt_low"], d["pt_high"], d["data"], (d["error"], d["error"]), label=f"{experiment_of(config['flow']['dmeson_v2'][system]['fit'])} D-meson " + r"$v_2$ (stat+syst)", color="black")
     left.stairs(d["model"], np.append(d["pt_low"], d["pt_high"][-1]), color=COLORS["charm"], linewidth=1.5, baseline=None, label="fit in " + {"ket": r"$KE_{\mathrm{T}}$", "pt": r"$p_{\mathrm{T}}$"}[flow["v2_variable"]])
@@ -196,7 +235,8 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
         table = load_comparison(spec)
         lo, hi = np.asarray(comparison["pt_range"][0]), np.asarray(comparison["pt_range"][1])
         inside = (table.pt_low >= lo - 1e-9) & (table.pt_high <= hi + 1e-9)
-        draw_points(left, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"].split(",")[0], color=COLORS["beauty"], marker="s", fill=False)
+        draw_points(left, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=typeset(spec["name"].split(",")[0]),
+                    color=COLORS["beauty"], marker="s", fill=False)
         ours, error = np.asarray(comparison["ours"]), np.asarray(comparison["ours_error"])
         draw_band(left, table.pt_low[inside], table.pt_high[inside], ours, error, error,
                   label=rf"fitted B $v_2$ $\rightarrow$ non-prompt D$^0$ ($p$ = {comparison['p_value']:.2f})", color=COLORS["beauty"], alpha=0.25)
@@ -207,20 +247,24 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
     hfe = flow["global_fit"]["points"]["HFE v2"]
     draw_points(right, hfe["pt_low"], hfe["pt_high"], hfe["data"], (hfe["error"], hfe["error"]), color="black", marker="o", fill=False,
                 label=f"HFE {hfe_label(config, system)} (stat+syst), fitted bins")
-    for name, label, color, marker in (("ctoe_v2", r"c$\rightarrow$e", COLORS["charm"], "o"),
-                                       ("btoe_v2_global_fit", r"b$\rightarrow$e (global fit)", COLORS["beauty"], "s"),
-                                       ("btoe_v2_bin_by_bin", r"b$\rightarrow$e (bin by bin)", COLORS["extra"], "D")):
+    # the bin-by-bin cross-check in a light colour, offset and without boxes: its large errors must
+    # not hide the global fit (its systematics are in the systematics figure)
+    for name, label, color, marker in (("btoe_v2_bin_by_bin", r"b$\rightarrow$e (bin by bin, cross-check)", "#ffbb78", "D"),
+                                       ("ctoe_v2", r"c$\rightarrow$e", COLORS["charm"], "o"),
+                                       ("btoe_v2_global_fit", r"b$\rightarrow$e (global fit)", COLORS["beauty"], "s")):
         t = inputs.result(f"{system}/{name}")
-        shift = 0.15 * (t.pt_high - t.pt_low) if name == "btoe_v2_bin_by_bin" else 0.0  # side by side with the global fit
-        draw_points(right, t.pt_low + shift, t.pt_high + shift, t.value, t.stat, t.syst, label=label, color=color, marker=marker,
-                    fill=name != "btoe_v2_bin_by_bin")
+        cross_check = name == "btoe_v2_bin_by_bin"
+        shift = 0.15 * (t.pt_high - t.pt_low) if cross_check else 0.0  # side by side with the global fit
+        draw_points(right, t.pt_low + shift, t.pt_high + shift, t.value, t.stat, None if cross_check else t.syst, label=label, color=color,
+                    marker=marker, fill=not cross_check)
     ncq = load_table(inputs.results.result_table(f"{system}/btoe_v2_ncq"))
     draw_band(right, ncq.pt_low, ncq.pt_high, ncq.value, ncq.stat[0], ncq.stat[1], label=r"b$\rightarrow$e, NCQ-scaled D $v_2$", color=COLORS["ncq"], alpha=0.25)
     for spec in config["flow"]["comparisons"].get(system, []):
         if spec["quantity"] != "btoe_v2":
             continue
         table = load_comparison(spec)
-        draw_points(right, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=spec["name"], color="black", marker="^", fill=False)
+        draw_points(right, table.pt_low, table.pt_high, table.value, table.stat, table.syst, label=typeset(spec["name"]), color="black", marker="^",
+                    fill=False)
     window = flow["ncq_deviation"]["pt_range"]
     right.axvspan(*window, color="gray", alpha=0.08, label=f"NCQ test window {window[0]:g}–{window[1]:g} GeV/c")
     right.axhline(0, color="gray", linewidth=0.8, linestyle=":")
@@ -228,6 +272,8 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
     right.set_ylabel(r"$v_2$ of electrons")
     right.set_ylim(-0.15, 0.35)
     right.legend(loc="upper right", fontsize=8.5)
+    draw_status(right, config, [system])
+    right.set_title(r"heavy-flavour decay electrons", loc="left", fontsize=10)
     return fig
 
 
@@ -246,7 +292,7 @@ def closure(config: dict, inputs: FigureInputs, system: str):
         centre = 0.5 * (t.pt_low[:n] + t.pt_high[:n])[shown]
         bottom.errorbar(centre, ratio, yerr=up[:n][shown] / truth.value[:n][shown], fmt="o", color=color, markersize=4)
     top.set_yscale("log")
-    top.set_ylabel("yield (units of the HFE table)")
+    top.set_ylabel(spectrum_label(config["systems"][system]["kind"]))
     top.legend(loc="upper right")
     _label(top, config, system, "closure test")
     bottom.axhline(1, color="gray", linewidth=0.8)
@@ -254,28 +300,40 @@ def closure(config: dict, inputs: FigureInputs, system: str):
     return fig
 
 
+SYSTEMATICS_TITLES = {"btoe_spectrum": r"b$\rightarrow$e spectrum", "beauty_fraction": r"$f_b$", "raa_btoe": r"$R_{\mathrm{AA}}$ (b$\rightarrow$e)",
+                      "btoe_v2_global_fit": r"$v_2$ (b$\rightarrow$e), global fit"}
+
+
 def systematic_breakdown(config: dict, inputs: FigureInputs, system: str):
-    """Relative uncertainty per source of the key results of a system."""
+    """Uncertainty per source of the key results of a system: relative for spectra, f_b and
+    R_AA; absolute for v2 (a relative uncertainty of a v2 near zero is meaningless)."""
     names = ["btoe_spectrum", "beauty_fraction"] + (["raa_btoe"] if config["systems"][system]["kind"] == "PbPb" else [])
     names += ["btoe_v2_global_fit"] if system in flow_systems(config) else []
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4.5), squeeze=False)
+    tables = {name: inputs.result(f"{system}/{name}") for name in names}
+    components = list(dict.fromkeys(c for t in tables.values() for c in t.uncertainties))
+    color = {c: plt.cm.tab10(i % 10) for i, c in enumerate(components)}  # one colour per source in every panel
     for ax, name in zip(axes[0], names):
-        t = inputs.result(f"{system}/{name}")
+        t = tables[name]
         edges = np.append(t.pt_low, t.pt_high[-1])
-        scale = np.where(t.value != 0, 1.0 / np.abs(t.value), np.nan)
+        absolute = "_v2" in name
+        scale = np.ones(len(t)) if absolute else 100 * np.where(t.value != 0, 1.0 / np.abs(t.value), np.nan)
         for component, u in t.uncertainties.items():
-            ax.stairs(100 * np.maximum(u.up, u.down) * scale, edges, linewidth=1.3, baseline=None, linestyle="--" if u.kind == "stat" else "-",
-                      label=component.replace("sys_", "").replace("_", " "))
-        ax.set_title(name.replace("_", " "), fontsize=11)
+            size = np.maximum(u.up, u.down) * scale
+            if not np.any(size > 0):
+                continue  # a source that does not move this result
+            ax.stairs(size, edges, linewidth=1.3, baseline=None, linestyle="--" if u.kind == "stat" else "-", label=source_label(component),
+                      color=color[component])
+        ax.set_title(SYSTEMATICS_TITLES.get(name, name), fontsize=11)
         ax.set_xlabel(PT_LABEL)
-        ax.set_ylabel("relative uncertainty (%)")
+        ax.set_ylabel(r"absolute uncertainty of $v_2$" if absolute else "relative uncertainty (%)")
         ax.set_yscale("log")
     entries = {}
     for ax in axes[0]:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)
-    fig.suptitle(system_label(system, config), fontsize=11)
-    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    fig.suptitle(f"{system_label(system, config)}; {status_label(config, [system])}", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1.0 - 2.2 / fig.get_figwidth(), 1))  # room for the legend: about 2.2 inches
     fig.legend(list(entries.values()), list(entries), loc="center right", fontsize=9, title="source")
     return fig
 
@@ -284,10 +342,10 @@ FIGURES = {
     "dmeson_fit": Figure("dmeson_fit", dmeson_fit, "Prompt and non-prompt D0 data used in the global fit of {system}, with the fitted model (steps) and pulls.", "all"),
     "hfe_components": Figure("hfe_components", hfe_components, "HFE spectrum of {system} with the c->e and b->e components of the global fit (bands: stat and syst in quadrature) and their sum; lower panel: data/fit.", "all"),
     "beauty_fraction": Figure("beauty_fraction", beauty_fraction, "Beauty fraction f_b of heavy-flavour decay electrons in every system; bars: statistical (bootstrap), boxes: systematic.", "none"),
-    "raa": Figure("raa", nuclear_modification, "R_AA of c->e and b->e electrons in {system} compared with ALICE, STAR and PHENIX; the grey box at unity is the T_AA normalisation uncertainty. Entries marked [reference] are of another energy or centrality: shown for reference, not as a test of equality.", "PbPb"),
-    "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit. Right: v2 of c->e and b->e electrons (global fit and bin by bin) in {system}, the NCQ expectation and the published b->e v2.", "flow"),
+    "raa": Figure("raa", nuclear_modification, "R_AA of c->e and b->e electrons in {system} compared with ALICE, STAR and PHENIX; the grey box at unity is the T_AA normalisation uncertainty. Published data of another energy or centrality are on the right-hand panel, as a reference, not a test of equality.", "PbPb"),
+    "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit (and the fitted B-hadron v2 decayed to non-prompt D0). Right: v2 of c->e and b->e electrons in {system} (global fit; the bin-by-bin subtraction as a light cross-check without its systematic boxes), the NCQ expectation and the published b->e v2.", "flow"),
     "closure": Figure("closure", closure, "Closure test in {system}: c->e and b->e extracted from the pseudo-data compared with their generated truth.", "pseudo"),
-    "systematics": Figure("systematics", systematic_breakdown, "Relative statistical (dashed) and systematic uncertainties per source of the key results in {system}.", "all"),
+    "systematics": Figure("systematics", systematic_breakdown, "Statistical (dashed) and systematic uncertainties per source of the key results in {system}: relative for spectra, f_b and R_AA, absolute for v2.", "all"),
 }
 
 

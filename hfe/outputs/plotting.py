@@ -19,6 +19,9 @@ import mplhep as hep  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
+from hfe.core.config import is_published  # noqa: E402
+from hfe.tables.published import table_header  # noqa: E402
+
 PT_LABEL = r"$p_{\mathrm{T}}$ (GeV/$c$)"
 COLORS = {"charm": "#1f77b4", "beauty": "#d62728", "hfe": "black", "data": "#2ca02c", "ncq": "#9467bd", "extra": "#ff7f0e"}
 
@@ -57,6 +60,55 @@ def system_label(system: str, config: dict | None = None) -> str:
         name = "pp"
     kind = setup.get("kind", "PbPb" if system.startswith("PbPb") else "pp")
     return f"{name}, {energy_label({'systems': {system: {**setup, 'kind': kind}}}, system)}, " + rf"$|\eta|<{eta:g}$"
+
+
+def typeset(text: str) -> str:
+    """A legend label with physics symbols typeset: '->' as an arrow, R_AA, v2, D0, Lambda_c."""
+    replacements = ((" -> ", r" $\rightarrow$ "), ("->", r"$\rightarrow$"), ("R_AA", r"$R_{\mathrm{AA}}$"), (" v2", r" $v_2$"),
+                    ("D0", r"D$^0$"), ("Lambda_c", r"$\Lambda_c$"), ("f_b", r"$f_b$"))
+    for plain, symbol in replacements:
+        text = text.replace(plain, symbol)
+    return text
+
+
+SOURCE_LABELS = {  # systematic sources (variations.<name>.source) in words
+    "stat": "statistical", "spectrum_shape": "spectrum shape", "lambda_c_fraction": r"$\Lambda_c$ fraction",
+    "raa_shape": r"$R_{\mathrm{AA}}$ shape", "fit_range": "fit range", "taa": r"$\langle T_{\mathrm{AA}}\rangle$",
+    "systematic_correlation": "syst. correlation in $p_{\mathrm{T}}$", "nonprompt_constraint": r"non-prompt D$^0$ constraint",
+    "dmeson_v2_fit": r"D-meson $v_2$ fit", "lambda_c_v2": r"$\Lambda_c$ $v_2$", "decay_tables": "decay branching ratios",
+    "method": "method (global fit vs bin by bin)", "dzero_class": r"D$^0$ centrality class", "beauty_raa": r"b $R_{\mathrm{AA}}$ shape",
+}
+
+
+def source_label(component: str) -> str:
+    name = component.removeprefix("sys_")
+    return SOURCE_LABELS.get(name, name.replace("_", " "))
+
+
+def status_label(config: dict | None, systems) -> str:
+    """What the figure shows, ALICE style: 'pseudo-data, this analysis' or 'PHENIX, STAR data, this analysis'."""
+    if config is None:
+        return "this analysis"
+    systems = [s for s in systems if s in config.get("systems", {})]
+    if not systems or any(not is_published(config, s) for s in systems):
+        return "pseudo-data, this analysis"
+    experiments = {table_header(config["decomposition"]["hfe_tables"][s]).get("experiment", "published").split()[0] for s in systems}
+    for spec in config["decomposition"].get("d0_raa", {}).values():
+        paths = [part["table"] for part in spec["from_classes"]] if isinstance(spec, dict) else ([spec] if spec else [])
+        experiments |= {table_header(path).get("experiment", "published").split()[0] for path in paths}
+    return f"{', '.join(sorted(experiments))} data, this analysis"
+
+
+def draw_status(ax, config: dict | None, systems) -> None:
+    """The status label as the panel's right-hand title (the system is the left-hand one)."""
+    ax.set_title(status_label(config, systems), loc="right", fontsize=9, style="italic")
+
+
+def spectrum_label(kind: str) -> str:
+    """The y label of an electron spectrum: a cross section (pp) or a per-event yield (Pb-Pb)."""
+    if kind == "pp":
+        return r"d$\sigma$/d$p_{\mathrm{T}}$d$\eta$ ($\mu$b GeV$^{-1}c$)"
+    return r"(1/$N_{\mathrm{ev}}$) d$N$/d$p_{\mathrm{T}}$d$\eta$ (GeV$^{-1}c$)"
 
 
 def draw_points(ax, low, high, value, stat, syst=None, label=None, color="black", marker="o", fill=True):
