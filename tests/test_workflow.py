@@ -186,7 +186,7 @@ def test_figures_are_drawn_with_their_content(workdir):
 
     config = load_config(workdir / "config/config.yaml", workdir / "config/test.yaml")
     names = figure_names(config)
-    assert len(names) == 1 + 4 * 3 + 2 * 2  # beauty_fraction, 4 kinds x 3 systems, raa and v2 x 2 Pb-Pb systems
+    assert len(names) == 2 + 4 * 3 + 2 * 2  # beauty_fraction, claims, 4 kinds x 3 systems, raa and v2 x 2 Pb-Pb systems
     for name in names:
         png = workdir / f"results/figures/{name}.png"
         assert png.stat().st_size > 20_000 and (workdir / f"results/figures/{name}.pdf").stat().st_size > 5_000, name
@@ -194,7 +194,8 @@ def test_figures_are_drawn_with_their_content(workdir):
     cwd = os.getcwd()
     os.chdir(workdir)
     try:
-        expected = {"raa_PbPb_0-10": ["ALICE", "STAR", "PHENIX", "this analysis"], "v2_PbPb_30-50": ["ALICE b->e v2", "NCQ"],
+        expected = {"raa_PbPb_0-10": ["ALICE", "STAR", "PHENIX", "this analysis", r"$R_{\mathrm{AA}}$"],
+                    "v2_PbPb_30-50": [r"ALICE b$\rightarrow$e $v_2$", "NCQ", "cross-check"],
                     "hfe_components_pp": ["c$\\rightarrow$e", "HFE"], "dmeson_fit_pp": ["prompt D$^0$"], "closure_pp": ["truth"]}
         for name, words in expected.items():
             kind, system = split_name(name)
@@ -202,9 +203,21 @@ def test_figures_are_drawn_with_their_content(workdir):
             axes = fig.get_axes()
             texts = " ".join(t.get_text() for ax in axes if ax.get_legend() for t in ax.get_legend().get_texts())
             assert all(word in texts for word in words), (name, texts)
-            assert all(ax.get_ylabel() for ax in axes), name
+            assert "->" not in texts and "R_AA" not in texts, (name, texts)  # typeset labels only
+            assert all(ax.get_ylabel() or len(ax.get_shared_y_axes().get_siblings(ax)) > 1 for ax in axes), name
             assert any("GeV" in ax.get_xlabel() for ax in axes), name
+            assert any(ax.get_title(loc="right") == "pseudo-data, this analysis" for ax in axes), name  # status label
             plt.close(fig)
+        # the R_AA of another energy or centrality is on its own panel
+        fig = FIGURES["raa"].build(config, FigureInputs(ResultsLayout(workdir / "results")), "PbPb_0-10")
+        left, right = fig.get_axes()
+        assert "STAR" not in " ".join(t.get_text() for t in left.get_legend().get_texts())
+        assert "ALICE" not in " ".join(t.get_text() for t in right.get_legend().get_texts())
+        plt.close(fig)
+        fig = FIGURES["claims"].build(config, FigureInputs(ResultsLayout(workdir / "results")), None)
+        rows = [t.get_text() for ax in fig.get_axes() for t in ax.get_yticklabels()]
+        assert sum(r.startswith("claim 1 ") for r in rows) == 4 and any(r.startswith("claim 6 ") for r in rows), rows
+        plt.close(fig)
     finally:
         os.chdir(cwd)
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE = "hfe"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _imported_modules(source: str, current: str | None = None) -> set[str]:
+@lru_cache(maxsize=None)  # keyed by the source text: every rule's fingerprint parses the same modules
+def _imported_modules(source: str, current: str | None = None) -> frozenset[str]:
     """Dotted names of the ``hfe`` modules (or packages) a source imports."""
     names = set()
     for node in ast.walk(ast.parse(source)):
@@ -25,7 +27,7 @@ def _imported_modules(source: str, current: str | None = None) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names |= {f"{node.module}.{a.name}" for a in node.names}  # `from hfe.core import job_resources`
-    return {n for n in names if n == PACKAGE or n.startswith(PACKAGE + ".")}
+    return frozenset(n for n in names if n == PACKAGE or n.startswith(PACKAGE + "."))
 
 
 def _module_file(name: str, package_dir: Path) -> Path | None:

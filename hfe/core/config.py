@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -19,10 +20,20 @@ from hfe.core.errors import ConfigError
 SCHEMA = "config.schema.yaml"  # package data of hfe.core: the one source of keys, types, defaults and meanings
 
 
+@lru_cache(maxsize=1)
+def _package_schema_text() -> str:
+    return resources.files("hfe.core").joinpath(SCHEMA).read_text()
+
+
+@lru_cache(maxsize=1)
+def _package_schema() -> dict:
+    return yaml.safe_load(_package_schema_text())
+
+
 def load_schema(path: str | Path | None = None) -> dict:
-    """The config schema (package data), or the schema file at ``path``."""
+    """The config schema (package data, parsed once per process; a copy), or the schema file at ``path``."""
     if path is None:
-        return yaml.safe_load(resources.files("hfe.core").joinpath(SCHEMA).read_text())
+        return copy.deepcopy(_package_schema())
     with open(path) as f:
         return yaml.safe_load(f)
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from hfe.core.catalogue import ResultsLayout
 from hfe.core.config import flow_systems, pseudo_systems
+from hfe.outputs.claims import has_paper_claims
 from hfe.outputs.plotting import (
     COLORS,
     PT_LABEL,
@@ -41,7 +42,8 @@ class Figure:
     kind: str
     build: Callable  # (config, FigureInputs, system or None) -> matplotlib Figure
     caption: str
-    systems: str  # "all", "PbPb", "flow" (systems with a v2 analysis), "pseudo" (pseudo-data systems) or "none" (one figure)
+    systems: str  # "all", "PbPb", "flow" (systems with a v2 analysis), "pseudo" (pseudo-data systems), "none" (one figure)
+    # or "claims" (one figure where the paper's claims are evaluated: hfe.outputs.claims.has_paper_claims)
 
 
 @dataclass(frozen=True)
@@ -338,6 +340,58 @@ def systematic_breakdown(config: dict, inputs: FigureInputs, system: str):
     return fig
 
 
+def paper_claims(config: dict, inputs: FigureInputs, system=None):
+    """The paper's claims in one figure (``results/claims.json``): top, the window averages the
+    claims 1-3 are about (R_AA of c -> e and b -> e, their ratio) with their total error and the
+    null value 1; bottom, the p-value of every test of every claim, coloured by verdict."""
+    claims = json.loads((Path(inputs.results.root) / "claims.json").read_text())["claims"]
+    rows = [(claim, test) for claim in claims for test in claim["tests"]]
+    valued = [(claim, test) for claim, test in rows if "value" in test]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 0.3 * (len(rows) + len(valued)) + 2.5),
+                                      gridspec_kw={"height_ratios": [max(len(valued), 1) + 1, len(rows) + 1]})
+    fig.subplots_adjust(left=0.47, right=0.97, hspace=0.35, top=0.93, bottom=0.07)
+    names = {"raa_ctoe": r"$R_{\mathrm{AA}}$(c$\rightarrow$e)", "raa_btoe": r"$R_{\mathrm{AA}}$(b$\rightarrow$e)",
+             "raa_ratio": r"$R_{\mathrm{AA}}$(b$\rightarrow$e)/$R_{\mathrm{AA}}$(c$\rightarrow$e)"}
+
+    def centrality(name):
+        return system_label(name, config).split(",")[0]
+
+    def color(test):
+        return COLORS["data"] if test["verdict"] == "supported" else "gray"
+
+    labels = []
+    for y, (claim, test) in enumerate(valued):
+        top.errorbar(test["value"], y, xerr=test["error"], fmt="o", color=color(test), capsize=3)
+        quantity = claim["quantity"].split("⟨")[1].split("⟩")[0] if "⟨" in claim["quantity"] else claim["quantity"]
+        window = claim["quantity"].rsplit(" in ", 1)[-1]
+        labels.append(f"claim {claim['claim']} ({claim['version']}): " + r"$\langle$" + names.get(quantity, quantity) + r"$\rangle$"
+                      + f" {window}, {centrality(test['system'])}")
+    top.set_yticks(range(len(valued)), labels, fontsize=8)
+    top.tick_params(axis="y", which="minor", left=False, right=False)
+    top.axvline(1.0, color="black", linestyle=":", linewidth=1)
+    top.set_ylim(len(valued) - 0.5, -0.5)
+    top.set_xlim(0, max(2.0, max((t["value"] + t["error"] for _, t in valued), default=1.0) * 1.1))
+    top.set_xlabel("window average with its total error (null value 1)", fontsize=10)
+    draw_status(top, config, list(config["systems"]))
+    floor = 1e-12
+    labels = []
+    for y, (claim, test) in enumerate(rows):
+        bottom.plot(max(test["p_value"], floor), y, "<" if test["p_value"] < floor else "o", color=color(test), markersize=6)
+        what = test.get("what") or test.get("name") or test.get("test", "")
+        if "claimed_cl" in test:
+            what = f"claimed CL {test['claimed_cl']:g}: {what}"
+        labels.append(f"claim {claim['claim']} ({claim['version']}), {centrality(test['system'])}: {typeset(what)}")
+    bottom.set_yticks(range(len(rows)), [label if len(label) < 90 else label[:87] + "..." for label in labels], fontsize=7.5)
+    bottom.tick_params(axis="y", which="minor", left=False, right=False)
+    bottom.axvline(0.05, color="black", linestyle=":", linewidth=1)
+    bottom.set_xscale("log")
+    bottom.set_xlim(floor / 3, 2.0)
+    bottom.set_ylim(len(rows) - 0.5, -0.5)
+    bottom.set_xlabel(f"p-value of each test (green: claim supported; dotted: 0.05; < {floor:g} drawn at {floor:g})", fontsize=10)
+    fig.suptitle(f"Claims of arXiv:2110.08769 tested on this analysis ({energy_label(config)})", x=0.02, ha="left", fontsize=12)
+    return fig
+
+
 FIGURES = {
     "dmeson_fit": Figure("dmeson_fit", dmeson_fit, "Prompt and non-prompt D0 data used in the global fit of {system}, with the fitted model (steps) and pulls.", "all"),
     "hfe_components": Figure("hfe_components", hfe_components, "HFE spectrum of {system} with the c->e and b->e components of the global fit (bands: stat and syst in quadrature) and their sum; lower panel: data/fit.", "all"),
@@ -345,6 +399,7 @@ FIGURES = {
     "raa": Figure("raa", nuclear_modification, "R_AA of c->e and b->e electrons in {system} compared with ALICE, STAR and PHENIX; the grey box at unity is the T_AA normalisation uncertainty. Published data of another energy or centrality are on the right-hand panel, as a reference, not a test of equality.", "PbPb"),
     "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit (and the fitted B-hadron v2 decayed to non-prompt D0). Right: v2 of c->e and b->e electrons in {system} (global fit; the bin-by-bin subtraction as a light cross-check without its systematic boxes), the NCQ expectation and the published b->e v2.", "flow"),
     "closure": Figure("closure", closure, "Closure test in {system}: c->e and b->e extracted from the pseudo-data compared with their generated truth.", "pseudo"),
+    "claims": Figure("claims", paper_claims, "The claims of arXiv:2110.08769 tested on this analysis: top, the window averages of R_AA(c->e), R_AA(b->e) and their ratio (total error: fit covariance, one correlated term per systematic source, T_AA) against the null value 1; bottom, the p-value of every test of every claim (green: supported; dotted: p = 0.05; full definitions in results/claims.json and results/summary.md).", "claims"),
     "systematics": Figure("systematics", systematic_breakdown, "Statistical (dashed) and systematic uncertainties per source of the key results in {system}: relative for spectra, f_b and R_AA, absolute for v2.", "all"),
 }
 
@@ -356,8 +411,10 @@ def figure_names(config: dict, kinds=tuple(FIGURES)) -> list[str]:
     """Every figure of the config (of the given kinds): ``<kind>`` or ``<kind>_<system>``."""
     names = []
     for kind, spec in ((k, FIGURES[k]) for k in kinds):
-        if spec.systems == "none":
+        if spec.systems == "none" or (spec.systems == "claims" and has_paper_claims(config)):
             names.append(kind)
+            continue
+        if spec.systems == "claims":
             continue
         chosen = {"all": list(config["systems"]), "flow": flow_systems(config), "pseudo": pseudo_systems(config)}.get(
             spec.systems, [s for s, setup in config["systems"].items() if setup["kind"] == spec.systems])

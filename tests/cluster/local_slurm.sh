@@ -3,7 +3,7 @@
 # Debian/Ubuntu: munged + slurmctld + slurmd, no accounting database (Snakemake is told to check
 # job status with squeue). Usage:
 #   local_slurm.sh start STATE_DIR   installs slurm-wlm + munge if missing, starts the daemons
-#   local_slurm.sh stop  STATE_DIR   stops every daemon it started, by the PID in its pid file
+#   local_slurm.sh stop  STATE_DIR   stops every daemon it started, by the PID in its pid file, and removes /etc/slurm/slurm.conf
 # Every daemon writes its pid file under STATE_DIR (munged: STATE_DIR/munged.pid), logs under
 # STATE_DIR/log. Exits non-zero with a message if anything does not come up within 60 s.
 set -euo pipefail
@@ -33,6 +33,10 @@ if [ "$action" = stop ]; then
   stop_by_pid_file "$state/slurmd.pid"
   stop_by_pid_file "$state/slurmctld.pid"
   stop_by_pid_file "$state/munged.pid"
+  # the cluster's config goes with it: with a slurm.conf whose controller is gone, every
+  # `scontrol show config` (which the SLURM executor plugin runs whenever Snakemake starts,
+  # local runs too) waits ~9 s for the controller
+  rm -f /etc/slurm/slurm.conf
   exit 0
 fi
 [ "$action" = start ] || { echo "local_slurm: unknown action $action" >&2; exit 2; }

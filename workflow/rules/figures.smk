@@ -2,9 +2,9 @@
 
 
 rule figure:
-    """One figure of the paper, drawn from the result tables."""
+    """One figure of the paper, drawn from the result tables (the claims figure from claims.json)."""
     input:
-        figure_inputs(),
+        lambda wc: figure_inputs() + ([f"{RES}/claims.json"] if wc.figure == "claims" else []),
     output:
         pdf=report(f"{RES}/figures/{{figure}}.pdf", caption="../report/figure.rst", category="2 Figures", subcategory="PDF (vector)"),
         png=report(f"{RES}/figures/{{figure}}.png", caption="../report/figure.rst", category="2 Figures", subcategory="PNG"),
