@@ -21,3 +21,19 @@ def test_hepdata_table_names_make_file_names():
     import re
 
     assert [entry[4] for entry in DESCRIPTIONS.values() if not re.fullmatch(r"[A-Za-z0-9_ ]+", entry[4])] == []
+
+
+def test_every_systematic_source_of_the_shipped_configs_has_a_figure_label():
+    """The systematics figures name sources in words, not code identifiers (issue 18)."""
+    from pathlib import Path
+
+    import yaml
+
+    from hfe.outputs.plotting import SOURCE_LABELS
+
+    sources = set()
+    for path in Path(__file__).resolve().parent.parent.glob("config/*.yaml"):
+        for variation in (yaml.safe_load(path.read_text()) or {}).get("variations", {}).values():
+            if isinstance(variation, dict) and "source" in variation:
+                sources.add(variation["source"])
+    assert sources and sorted(sources - set(SOURCE_LABELS)) == []
