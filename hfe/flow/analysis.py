@@ -327,6 +327,7 @@ def flow_of_system(
         amplitude = outcome.parameters["bv2_scale"]
         nonzero["global_fit"] = {**tested(np.array([amplitude]), np.array([[error**2]])), "amplitude": amplitude, "amplitude_error": error}
 
+    hadrons = hadron_v2_curves(dmeson_v2, beauty_v2, beauty_species, d_outcome, propagation, point, inputs.dmeson_v2[system.name])
     comparisons = [_comparison(item, item["quantity"], beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation)
                    for item in settings.comparisons.get(system.name, [])]
     rhic = settings.rhic_btoe_v2
@@ -348,10 +349,34 @@ def flow_of_system(
         "ncq_asimov_hfe_v2": {"low": low.tolist(), "high": high.tolist(),  # the HFE v2 of an exactly-NCQ beauty (NCQ calibration)
                               "value": ((1 - f_b) * values[block["ctoe_v2"]] + f_b * values[block["btoe_v2_ncq"]]).tolist(),
                               "ctoe_v2": values[block["ctoe_v2"]].tolist(), "btoe_v2_ncq": values[block["btoe_v2_ncq"]].tolist()},
+        "hadron_v2": hadrons,
         "covariances": {name: covariance[b, b].tolist() for name, b in block.items()},
         "error_sources": {label: {name: np.sqrt(np.clip(np.diag(c)[b], 0, None)).tolist() for name, b in block.items()} for label, c in contributions.items()},
     }
     return {"bins": {"low": low, "high": high}, "tables": tables, "summary": summary}
+
+
+def hadron_v2_curves(dmeson_v2: Callable, beauty_v2: "BeautyV2", beauty_species: list[str], d_outcome: FitOutcome,
+                     propagation: LinearPropagation, point: Mapping, table: MeasurementTable, n_points: int = 60) -> dict:
+    """Hadron-level v2 on a pT grid over the D-meson v2 table (GeV/c): the D-meson fit, the NCQ
+    prediction for the B meson (B+, or the first beauty species) from it, and the B-meson v2
+    the HFE v2 fit gives; each with its error through the full propagation (for figures)."""
+    species = "Bplus" if "Bplus" in beauty_species else beauty_species[0]
+    pt = np.linspace(max(0.25, float(table.pt_low.min())), float(table.pt_high.max()), n_points)
+    curves = {
+        "dmeson_fit": lambda p: np.asarray(dmeson_v2(p)(pt), dtype=float),
+        "beauty_ncq": lambda p: np.asarray(ncq_beauty_v2(dmeson_v2(p), [species])[species](pt), dtype=float),
+        "beauty_fitted": lambda p: np.asarray(beauty_v2(p)[species](pt), dtype=float),
+    }
+    stacked = lambda p: np.concatenate([f(p) for f in curves.values()])  # noqa: E731
+    values = stacked(point)
+    jacobian = propagation.total_jacobian(stacked)
+    errors = np.sqrt(np.clip(np.diag(jacobian @ propagation.covariance @ jacobian.T), 0.0, None))
+    out = {"pt": pt.tolist(), "beauty_species": species}
+    for i, name in enumerate(curves):
+        part = slice(i * len(pt), (i + 1) * len(pt))
+        out[name] = {"value": values[part].tolist(), "error": errors[part].tolist()}
+    return out
 
 
 def difference(values: np.ndarray, covariance: np.ndarray, a: slice, b: slice, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

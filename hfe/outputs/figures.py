@@ -242,6 +242,15 @@ def elliptic_flow(config: dict, inputs: FigureInputs, system: str):
         ours, error = np.asarray(comparison["ours"]), np.asarray(comparison["ours_error"])
         draw_band(left, table.pt_low[inside], table.pt_high[inside], ours, error, error,
                   label=rf"fitted B $v_2$ $\rightarrow$ non-prompt D$^0$ ($p$ = {comparison['p_value']:.2f})", color=COLORS["beauty"], alpha=0.25)
+    hadrons = flow.get("hadron_v2")
+    if hadrons:  # the B-meson v2: NCQ-scaled from the D-meson fit, and as the HFE v2 fit gives it
+        pt = np.asarray(hadrons["pt"])
+        meson = {"Bplus": r"B$^+$", "B0": r"B$^0$", "Bs": r"B$_s$"}.get(hadrons["beauty_species"], hadrons["beauty_species"])
+        for key, label, color, style in (("beauty_ncq", f"{meson} $v_2$: NCQ-scaled D-meson fit", COLORS["ncq"], "--"),
+                                         ("beauty_fitted", f"{meson} $v_2$: fitted to the HFE $v_2$", COLORS["beauty"], "-")):
+            value, error = np.asarray(hadrons[key]["value"]), np.asarray(hadrons[key]["error"])
+            left.plot(pt, value, color=color, linestyle=style, linewidth=1.5, label=label)
+            left.fill_between(pt, value - error, value + error, color=color, alpha=0.15, linewidth=0)
     left.set_xlabel(PT_LABEL)
     left.set_ylabel(r"$v_2$ of hadrons")
     left.legend(loc="upper right", fontsize=9)
@@ -397,7 +406,7 @@ FIGURES = {
     "hfe_components": Figure("hfe_components", hfe_components, "HFE spectrum of {system} with the c->e and b->e components of the global fit (bands: stat and syst in quadrature) and their sum; lower panel: data/fit.", "all"),
     "beauty_fraction": Figure("beauty_fraction", beauty_fraction, "Beauty fraction f_b of heavy-flavour decay electrons in every system; bars: statistical (bootstrap), boxes: systematic.", "none"),
     "raa": Figure("raa", nuclear_modification, "R_AA of c->e and b->e electrons in {system} compared with ALICE, STAR and PHENIX; the grey box at unity is the T_AA normalisation uncertainty. Published data of another energy or centrality are on the right-hand panel, as a reference, not a test of equality.", "PbPb"),
-    "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit (and the fitted B-hadron v2 decayed to non-prompt D0). Right: v2 of c->e and b->e electrons in {system} (global fit; the bin-by-bin subtraction as a light cross-check without its systematic boxes), the NCQ expectation and the published b->e v2.", "flow"),
+    "v2": Figure("v2", elliptic_flow, "Left: D-meson v2 with the fit, the B-meson v2 NCQ-scaled from it and as fitted to the HFE v2 (bands: full propagated error), and the fitted B-hadron v2 decayed to non-prompt D0 where measured. Right: v2 of c->e and b->e electrons in {system} (global fit; the bin-by-bin subtraction as a light cross-check without its systematic boxes), the NCQ expectation and the published b->e v2.", "flow"),
     "closure": Figure("closure", closure, "Closure test in {system}: c->e and b->e extracted from the pseudo-data compared with their generated truth.", "pseudo"),
     "claims": Figure("claims", paper_claims, "The claims of arXiv:2110.08769 tested on this analysis: top, the window averages of R_AA(c->e), R_AA(b->e) and their ratio (total error: fit covariance, one correlated term per systematic source, T_AA) against the null value 1; bottom, the p-value of every test of every claim (green: supported; dotted: p = 0.05; full definitions in results/claims.json and results/summary.md).", "claims"),
     "systematics": Figure("systematics", systematic_breakdown, "Statistical (dashed) and systematic uncertainties per source of the key results in {system}: relative for spectra, f_b and R_AA, absolute for v2.", "all"),
