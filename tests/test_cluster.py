@@ -30,7 +30,7 @@ SLURM_ARGS = (
     "--slurm-status-command",
     "squeue",  # ... so job states come from squeue, not sacct
     "--slurm-init-seconds-before-status-checks",
-    "2",  # also the interval after a check that saw a job finish: the test's jobs take seconds
+    "5",
     "--jobs",
     "4",
     "--cores",
