@@ -113,7 +113,7 @@ def write_submission(config: dict, results: ResultsLayout, directory: str | Path
     directory = Path(directory)
     submission = Submission()
     systems = ", ".join(f"{collisions(setup)} ({name}, {energy_text(setup)})" for name, setup in config["systems"].items())
-    statistical = ("bootstrap replicas of the full chain" if config.get("bootstrap", {}).get("replicas", 0) > 0
+    statistical = ("bootstrap replicas of the full chain" if config["bootstrap"]["replicas"] > 0
                    else "the global fit's uncertainty (no bootstrap replicas)")
     submission.comment = (
         f"Charm and beauty contributions to heavy-flavour decay electrons in {systems}, separated with the method of "

@@ -86,7 +86,7 @@ rule hepdata:
         report(f"{RES}/hepdata/submission.tar.gz", caption="../report/hepdata.rst", category="5 HEPData"),
     params:
         code=package_code("write_hepdata.py"),
-        config=config_params(*OBSERVABLE_KEYS, "systems", "response.electron_eta_max"),
+        config=config_params(*OBSERVABLE_KEYS, "systems", "response.electron_eta_max", "bootstrap.replicas"),
         results=results_root,
     log:
         f"{RES}/logs/hepdata.log",
