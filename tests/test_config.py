@@ -46,25 +46,26 @@ def test_malformed_config_names_the_key(config, key):
         validate_config(config)
 
 
-def test_unreadable_config_file(tmp_path):
+def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "none.yaml")
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("decay_library: [unclosed\n")
-    with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
-        load_config(bad)
-    tab = tmp_path / "tab.yaml"
-    tab.write_text("seed: 5\ndecomposition:\n\thfe_fit_range: [1, 8]\n")
-    with pytest.raises(ConfigError, match=r"(?s)tab.yaml: not valid YAML .*'\\t' that cannot start any token.*line 3, column 1"):
-        load_config(tab)
-    empty = tmp_path / "empty.yaml"
-    empty.write_text("")
-    with pytest.raises(ConfigError, match="empty.yaml: config file is empty"):
-        load_config(empty)
-    listed = tmp_path / "list.yaml"
-    listed.write_text("- seed: 5\n")
-    with pytest.raises(ConfigError, match="list.yaml: a config file holds a mapping of keys at the top level, not a list"):
-        load_config(listed)
+
+
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("bad.yaml", "decay_library: [unclosed\n", "bad.yaml: not valid YAML"),
+        ("tab.yaml", "seed: 5\ndecomposition:\n\thfe_fit_range: [1, 8]\n",
+         r"(?s)tab.yaml: not valid YAML .*'\\t' that cannot start any token.*line 3, column 1"),
+        ("empty.yaml", "", "empty.yaml: config file is empty"),
+        ("list.yaml", "- seed: 5\n", "list.yaml: a config file holds a mapping of keys at the top level, not a list"),
+    ],
+)
+def test_unreadable_config_file(tmp_path, name, text, message):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
 
 
 def test_config_check_command_names_file_and_line(tmp_path, capsys):

@@ -7,6 +7,8 @@ config fails before any job starts with a message that says where to look.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
 from functools import lru_cache
 from importlib import resources
@@ -21,13 +23,8 @@ SCHEMA = "config.schema.yaml"  # package data of hfe.core: the one source of key
 
 
 @lru_cache(maxsize=1)
-def _package_schema_text() -> str:
-    return resources.files("hfe.core").joinpath(SCHEMA).read_text()
-
-
-@lru_cache(maxsize=1)
 def _package_schema() -> dict:
-    return yaml.safe_load(_package_schema_text())
+    return yaml.safe_load(resources.files("hfe.core").joinpath(SCHEMA).read_text())
 
 
 def load_schema(path: str | Path | None = None) -> dict:
@@ -261,11 +258,8 @@ def check_config_files(*paths: str | Path, default: str | Path = "config/config.
     """The config the workflow builds from ``snakemake --configfile PATHS``: ``default`` (the
     Snakefile's ``configfile:``) updated by each file, unless one says ``standalone: true``,
     curves taken whole; validated. What ``python -m hfe.core.config`` runs."""
-    overrides = [read_yaml(path) for path in paths]
-    merged = {} if any(o.get("standalone") for o in overrides) else read_yaml(default)
-    for override in overrides:
-        merged = merge_configs(merged, override)
-    return validate_config(merged)
+    standalone = any(read_yaml(path).get("standalone") for path in paths)
+    return load_config(*paths) if standalone else load_config(default, *paths)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -330,7 +324,4 @@ def config_fingerprint(section: dict) -> str:
     """A short hash of a config section (a :func:`config_slice`): stored in outputs that are
     reused across runs (bootstrap batches), so that a batch made with another configuration is
     never merged with this one's, even where Snakemake's params record is missing."""
-    import hashlib
-    import json
-
     return hashlib.sha256(json.dumps(section, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -327,7 +327,7 @@ def flow_of_system(
         amplitude = outcome.parameters["bv2_scale"]
         nonzero["global_fit"] = {**tested(np.array([amplitude]), np.array([[error**2]])), "amplitude": amplitude, "amplitude_error": error}
 
-    hadrons = hadron_v2_curves(dmeson_v2, beauty_v2, beauty_species, d_outcome, propagation, point, inputs.dmeson_v2[system.name])
+    hadrons = hadron_v2_curves(dmeson_v2, beauty_v2, beauty_species, propagation, point, inputs.dmeson_v2[system.name])
     comparisons = [_comparison(item, item["quantity"], beauty, beauty_v2, electron_flow, dzero_flows, propagation, correlation)
                    for item in settings.comparisons.get(system.name, [])]
     rhic = settings.rhic_btoe_v2
@@ -356,8 +356,8 @@ def flow_of_system(
     return {"bins": {"low": low, "high": high}, "tables": tables, "summary": summary}
 
 
-def hadron_v2_curves(dmeson_v2: Callable, beauty_v2: "BeautyV2", beauty_species: list[str], d_outcome: FitOutcome,
-                     propagation: LinearPropagation, point: Mapping, table: MeasurementTable, n_points: int = 60) -> dict:
+def hadron_v2_curves(dmeson_v2: Callable, beauty_v2: "BeautyV2", beauty_species: list[str], propagation: LinearPropagation,
+                     point: Mapping, table: MeasurementTable, n_points: int = 60) -> dict:
     """Hadron-level v2 on a pT grid over the D-meson v2 table (GeV/c): the D-meson fit, the NCQ
     prediction for the B meson (B+, or the first beauty species) from it, and the B-meson v2
     the HFE v2 fit gives; each with its error through the full propagation (for figures)."""

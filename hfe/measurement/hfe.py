@@ -85,7 +85,7 @@ def _check_branch_kind(path: Path, name: str, dtype: np.dtype | None) -> None:
         raise NtupleError(f"{path}: branch '{name}' is stored as {dtype}; it must be {wanted}")
 
 
-def check_event_file(path: str | Path) -> tuple[int, int | None]:
+def check_event_file(path: str | Path) -> tuple[int, int]:
     """(entries, generated events from the provenance); errors name the file and branch."""
     path = Path(path)
     if not path.exists():

@@ -138,7 +138,8 @@ def evaluate_claims(config: dict, results: ResultsLayout) -> list[dict]:
         rows = raa_rows(window, quantity, 1.0, below)
         for row in rows:
             row["verdict"] = _verdict_effect(row["p_value"])
-        claims.append({"claim": number, "version": version, "text": text, "quantity": f"bin-width-weighted ⟨{quantity}⟩ in {window} GeV/c", "tests": rows})
+        claims.append({"claim": number, "version": version, "text": text, "observable": quantity,
+                       "quantity": f"bin-width-weighted ⟨{quantity}⟩ in {window} GeV/c", "tests": rows})
 
     nonzero, agreement = [], []
     for system in pbpb:

@@ -27,6 +27,7 @@ from hfe.outputs.plotting import (
     draw_points,
     draw_status,
     energy_label,
+    experiment_of,
     source_label,
     spectrum_label,
     status_label,
@@ -34,7 +35,7 @@ from hfe.outputs.plotting import (
     typeset,
     use_style,
 )
-from hfe.tables.published import MeasurementTable, load_comparison, load_table, table_header
+from hfe.tables.published import MeasurementTable, load_comparison, load_table
 
 
 @dataclass
@@ -73,13 +74,6 @@ def _label(ax, config: dict, system: str, extra: str = "") -> None:
     its right title: never over the data or the legend."""
     ax.set_title(system_label(system, config) + (f", {extra}" if extra else ""), loc="left")
     draw_status(ax, config, [system])
-
-
-def experiment_of(spec) -> str:
-    """The experiment of a published table (its ``# experiment:`` header; a combination of
-    classes: that of its first table)."""
-    path = spec["from_classes"][0]["table"] if isinstance(spec, dict) else spec
-    return table_header(path).get("experiment", "published").split()[0]
 
 
 def hfe_label(config: dict, system: str) -> str:
@@ -371,10 +365,9 @@ def paper_claims(config: dict, inputs: FigureInputs, system=None):
     labels = []
     for y, (claim, test) in enumerate(valued):
         top.errorbar(test["value"], y, xerr=test["error"], fmt="o", color=color(test), capsize=3)
-        quantity = claim["quantity"].split("⟨")[1].split("⟩")[0] if "⟨" in claim["quantity"] else claim["quantity"]
-        window = claim["quantity"].rsplit(" in ", 1)[-1]
-        labels.append(f"claim {claim['claim']} ({claim['version']}): " + r"$\langle$" + names.get(quantity, quantity) + r"$\rangle$"
-                      + f" {window}, {centrality(test['system'])}")
+        low, high = test["pt_range"]
+        labels.append(f"claim {claim['claim']} ({claim['version']}): " + r"$\langle$" + names[claim["observable"]] + r"$\rangle$"
+                      + f" {low:g}-{high:g} GeV/c, {centrality(test['system'])}")
     top.set_yticks(range(len(valued)), labels, fontsize=8)
     top.tick_params(axis="y", which="minor", left=False, right=False)
     top.axvline(1.0, color="black", linestyle=":", linewidth=1)

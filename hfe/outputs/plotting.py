@@ -86,18 +86,25 @@ def source_label(component: str) -> str:
     return SOURCE_LABELS.get(name, name.replace("_", " "))
 
 
+def experiment_of(spec) -> str:
+    """The experiment of a published table (its ``# experiment:`` header; a combination of
+    classes: that of its first table)."""
+    path = spec["from_classes"][0]["table"] if isinstance(spec, dict) else spec
+    return table_header(path).get("experiment", "published").split()[0]
+
+
 def status_label(config: dict | None, systems) -> str:
-    """What the figure shows, ALICE style: 'pseudo-data, this analysis' or 'PHENIX, STAR data, this analysis'."""
+    """What the figure shows, ALICE style: 'pseudo-data, this analysis' or, where every shown
+    system reads published tables, 'PHENIX, STAR data, this analysis' (its HFE and D0 tables)."""
     if config is None:
         return "this analysis"
     systems = [s for s in systems if s in config.get("systems", {})]
     if not systems or any(not is_published(config, s) for s in systems):
         return "pseudo-data, this analysis"
-    experiments = {table_header(config["decomposition"]["hfe_tables"][s]).get("experiment", "published").split()[0] for s in systems}
-    for spec in config["decomposition"].get("d0_raa", {}).values():
-        paths = [part["table"] for part in spec["from_classes"]] if isinstance(spec, dict) else ([spec] if spec else [])
-        experiments |= {table_header(path).get("experiment", "published").split()[0] for path in paths}
-    return f"{', '.join(sorted(experiments))} data, this analysis"
+    decomposition = config["decomposition"]
+    d0 = {s: decomposition.get("d0_pp") if config["systems"][s]["kind"] == "pp" else decomposition.get("d0_raa", {}).get(s) for s in systems}
+    tables = [decomposition["hfe_tables"][s] for s in systems] + [spec for spec in d0.values() if spec]
+    return f"{', '.join(sorted({experiment_of(t) for t in tables}))} data, this analysis"
 
 
 def draw_status(ax, config: dict | None, systems) -> None:
