@@ -276,8 +276,8 @@ def test_hepdata_summary_and_report(workdir, tmp_path):
     qualifiers = {q["name"]: q["value"] for q in table["dependent_variables"][0]["qualifiers"]}
     assert qualifiers == {"RE": "PB PB --> E X", "SQRT(S_NN)": 5020, "CENTRALITY": "0-10%", "ABS(ETA)": "< 0.8"}
     assert_hepdata_reads_back(workdir, tmp_path / "hepdata")
-    submission = (tmp_path / "hepdata/submission.yaml").read_text()
-    assert "Statistical uncertainties: bootstrap replicas" in submission  # bootstrap.replicas reaches the rule
+    header = next(yaml.safe_load_all((tmp_path / "hepdata/submission.yaml").read_text()))
+    assert "Statistical uncertainties: bootstrap replicas" in header["comment"]  # bootstrap.replicas reaches the rule
     summary = (workdir / "results/summary.md").read_text()
     for heading in ("Beauty fraction", "Global fits", "R_AA(b→e) / R_AA(c→e)", "NCQ test", "Comparisons with published data", "The paper's claims",
                     "Closure against the generated truth"):
