@@ -128,7 +128,7 @@ def test_resume_after_an_interrupt_with_the_same_command(tmp_path):
     # its own process group, as in a terminal: Ctrl-C signals Snakemake and its jobs
     started = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     deadline = time.time() + 120
-    log = tmp_path / "results/logs/decay_chunk/D0_0.log"
+    log = tmp_path / "results/logs/decay_chunk/decays/D0_0.log"
     while not log.exists() and time.time() < deadline:
         time.sleep(0.2)
     time.sleep(1.0)  # inside the job
@@ -154,7 +154,7 @@ def test_resume_after_kill_9(tmp_path):
     command = long_decay_job(tmp_path)
     started = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
-    log = tmp_path / "results/logs/decay_chunk/D0_0.log"
+    log = tmp_path / "results/logs/decay_chunk/decays/D0_0.log"
     while not log.exists() and time.time() < deadline:
         time.sleep(0.2)
     time.sleep(1.0)

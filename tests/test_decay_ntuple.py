@@ -10,7 +10,8 @@ import uproot
 from hfe.core.errors import NtupleError
 from hfe.core.species import SPECIES
 from hfe.decays.generator import DecayKinematics, generate_decays
-from hfe.decays.library import write_decay_chunk
+from hfe.core.catalogue import PSEUDO_DATA_LIBRARY, RESPONSE_LIBRARY
+from hfe.decays.library import library_seed, write_decay_chunk
 from hfe.decays.ntuple import (
     ELECTRON_BRANCHES,
     PARENT_BRANCHES,
@@ -57,6 +58,22 @@ def test_rerun_gives_identical_payload(tmp_path, chunk_file):
         for branch in PARENT_BRANCHES + ELECTRON_BRANCHES:
             assert ak.to_list(a[TREE_NAME][branch].array()) == ak.to_list(b[TREE_NAME][branch].array()), branch
         assert a.file.uuid == b.file.uuid  # seeded, not random
+
+
+def test_the_pseudo_data_library_has_its_own_decays(tmp_path, chunk_file):
+    """The responses' library keeps the configured seed (its files are unchanged); the
+    pseudo-events' own library draws from another stream: no decay is shared (issue 14, no
+    inverse crime), yet both are reproducible from the one configured seed."""
+    assert library_seed(21, RESPONSE_LIBRARY) == 21
+    seed = library_seed(21, PSEUDO_DATA_LIBRARY)
+    assert seed != 21 and seed == library_seed(21, PSEUDO_DATA_LIBRARY) and 0 < seed < 2**63
+    own = tmp_path / "pseudo.root"
+    write_decay_chunk(own, "D0", 0, 5_000, seed, DecayKinematics(), parents_per_event=50)
+    assert read_provenance(own)["global_seed"] == seed
+    with uproot.open(chunk_file) as a, uproot.open(own) as b:
+        parents = [set(zip(*(f[TREE_NAME][k].array(library="np").tolist() for k in ("parent_pt", "parent_y", "parent_phi")))) for f in (a, b)]
+        assert not parents[0] & parents[1]  # not one parent (pT, y, phi) in common
+        assert a.file.uuid != b.file.uuid
 
 
 def test_missing_file_names_the_file(tmp_path):

@@ -27,6 +27,10 @@ EDITS = [
     ("response.electron_eta_max", 0.7, ALL_RULES - {"decay_chunk", "electron_yields"}),
     ("truth.beauty_fractions.B0", 0.40, ALL_RULES - DECAY_LIBRARY),
     ("pseudo_data.background.ratio_to_signal", 0.7, {"pseudo_events"} | MEASUREMENT),
+    # the pseudo-events' own decay library (independent seeds) and branching ratios
+    ("pseudo_data.branching_ratios", "pythia", {"pseudo_events"} | MEASUREMENT),
+    ("pseudo_data.decay_library", "shared", {"pseudo_events"} | MEASUREMENT),
+    ("pseudo_data.decay_library_chunks", 2, {"decay_chunk": 8, "electron_yields": 1, **{rule: None for rule in {"pseudo_events"} | MEASUREMENT}}),
     ("measurement.step_size", 5000, MEASUREMENT),
     ("measurement.background_origin", 4, MEASUREMENT),
     ("systems.PbPb_30-50.event_plane_resolution", [0.8, 0.6, 0.65], {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hfe.bootstrap.bands import MIN_VALID_REPLICAS, align, check_failures, summarize
+from hfe.bootstrap.bands import MIN_VALID_REPLICAS, align, band_precision, check_failures, summarize
 from hfe.bootstrap.chain import ChainSettings, run_replica
 from hfe.core.atomic_io import write_json_atomically, write_npz_reproducibly, write_text_atomically
 from hfe.core.backend import array_module, resolve
@@ -136,13 +136,53 @@ def merge_replicas(outputs: dict, config: dict, results: ResultsLayout, batch_fi
     covariance, summary = {}, {"replicas": len(replicas), "failed": sorted(failed), "observables": {}}
     for name, path in zip(names, outputs["tables"]):
         nominal = load_table(results.result_table(name))
-        bands = summarize(np.concatenate(values[name]), nominal.value)
+        replica_values = np.concatenate(values[name])
+        bands = summarize(replica_values, nominal.value)
         covariance[f"{name}/covariance"] = bands["covariance"]
         covariance[f"{name}/correlation"] = bands["correlation"]
         without = write_band_table(path, name, nominal, bands, len(replicas) - len(failed))
-        summary["observables"][name] = {"pt_low": nominal.pt_low.tolist(), "std": bands["std"].tolist(), "bins_without_band": without}
+        precision = band_precision(replica_values)
+        summary["observables"][name] = {
+            "pt_low": nominal.pt_low.tolist(), "std": bands["std"].tolist(), "bins_without_band": without,
+            "halfwidth_precision": _finite_or_none(precision["halfwidth"]), "edge_precision": _finite_or_none(precision["edge"]),
+        }
+    summary["band_precision"] = precision_summary(summary["observables"], len(replicas) - len(failed))
     write_npz_reproducibly(outputs["covariance"], covariance)
     write_json_atomically(outputs["summary"], summary)
+
+
+def _finite_or_none(values: np.ndarray) -> list:
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
+PRECISION_TARGET = 0.05  # relative: the 68 % band edges stable to 5 % (issue 14)
+PRECISION_PT_RANGE = (1.0, 8.0)  # GeV/c: the bins of the paper's results (as the closure test)
+
+
+def precision_summary(observables: dict, n_replicas: int, pt_range=PRECISION_PT_RANGE) -> dict:
+    """Mean and worst Monte Carlo precision of the band half-width and edges over the bins in
+    ``pt_range`` (GeV/c) of every observable, and the replicas that would reach
+    :data:`PRECISION_TARGET` (precision scales as 1/sqrt(replicas)). The edge precision of the
+    v2 observables is left out of the worst edge: an edge near v2 = 0 has no relative precision."""
+    halfwidth, edge = [], []
+    for name, entry in observables.items():
+        inside = [lo is not None and pt_range[0] <= lo < pt_range[1] for lo in entry["pt_low"]]
+        halfwidth += [v for v, ok in zip(entry["halfwidth_precision"], inside) if ok and v is not None]
+        if "_v2" not in name:
+            edge += [v for v, ok in zip(entry["edge_precision"], inside) if ok and v is not None]
+    if not halfwidth:
+        return {}
+
+    def needed(precision: float) -> int:
+        return int(np.ceil(n_replicas * (precision / PRECISION_TARGET) ** 2))
+
+    return {
+        "replicas": n_replicas, "pt_range": list(pt_range), "target": PRECISION_TARGET,
+        "halfwidth_mean": float(np.mean(halfwidth)), "halfwidth_max": float(np.max(halfwidth)),
+        "edge_mean": float(np.mean(edge)) if edge else None, "edge_max": float(np.max(edge)) if edge else None,
+        "replicas_for_target_halfwidth": needed(float(np.max(halfwidth))),
+        "replicas_for_target_edge": needed(float(np.max(edge))) if edge else None,
+    }
 
 
 def write_band_table(path: str, name: str, nominal, bands: dict, n_good: int) -> list[float]:

@@ -15,6 +15,10 @@ from hfe.core.config import flow_systems
 
 NOMINAL = "nominal"
 
+# decay libraries (results/<library>/): the responses' and the pseudo-events' own (independent seeds)
+RESPONSE_LIBRARY = "decays"
+PSEUDO_DATA_LIBRARY = "pseudo_decays"
+
 # measurement of the pseudo-data (per system): spectrum tables, and v2 tables for Pb-Pb
 SPECTRUM_TABLES = ("hfe_spectrum", "truth_ctoe_spectrum", "truth_btoe_spectrum")
 FLOW_TABLES = ("hfe_v2", "truth_ctoe_v2", "truth_btoe_v2")

@@ -68,10 +68,12 @@ def run_toy(
     dzero: Mapping,
     pp_system: str | None,
     pp_start: dict | None = None,
+    nominal_start: Mapping[str, float] | None = None,
 ) -> dict:
     """One toy of one system: its tables (and, for Pb-Pb, the pp tables of the joint fit) drawn,
     the system fitted as the nominal analysis fits it (a Pb-Pb fit starts from ``pp_start``, the
-    nominal pp fit summary). Returns {toy, valid, chi2, ndf, p_value, covariance_status,
+    nominal pp fit summary), from ``nominal_start`` (the nominal fit's parameters: the toy's
+    minimum lies near it; about a third fewer chi2 evaluations than the default start). Returns {toy, valid, chi2, ndf, p_value, covariance_status,
     results: {observable: {value, error}}} or {toy, valid: False, error} if the fit failed."""
     correlation = settings.systematic_correlation
     drawn = toy_inputs(inputs, expected, correlation, seed, toy)
@@ -79,7 +81,7 @@ def run_toy(
     try:
         result = decompose_system(
             system, settings, hfe_drawn[system.name], electrons, dzero, drawn,
-            None if system.is_pp else pp_start, None if system.is_pp else hfe_drawn[pp_system],
+            None if system.is_pp else pp_start, None if system.is_pp else hfe_drawn[pp_system], start_from=nominal_start,
         )
     except FitError as error:
         log.warning("%s toy %d: fit failed: %s", system.name, toy, str(error).splitlines()[0])
@@ -140,10 +142,11 @@ class ToySetup:
         """The bins of the system's result tables."""
         return output_bins(self.hfe[system], next(iter(self.electrons.values())).daughter_edges)
 
-    def run(self, system: str, toys, seed: int, expected: Mapping[str, np.ndarray], pp_start: dict | None) -> list[dict]:
+    def run(self, system: str, toys, seed: int, expected: Mapping[str, np.ndarray], pp_start: dict | None,
+            nominal_start: Mapping[str, float] | None = None) -> list[dict]:
         """:func:`run_toy` for every toy index in ``toys``, in order."""
         return [
             run_toy(self.systems[system], self.settings, toy, seed, self.inputs, self.hfe, expected, self.electrons, self.dzero,
-                    self.pp_system, pp_start)
+                    self.pp_system, pp_start, nominal_start)
             for toy in toys
         ]

@@ -145,9 +145,3 @@ def read_scale_factors(path: str | Path, species: str) -> dict:
     if species not in factors:
         raise KeyError(f"{path}: no scale factors for species {species!r} (has {sorted(factors)})")
     return factors[species]
-
-
-def read_all_scale_factors(path: str | Path) -> dict:
-    """Scale factors of every species (species -> origin name -> factor)."""
-    with open(path) as f:
-        return json.load(f)["scale_factors"]

@@ -55,14 +55,22 @@ def parent_yield_per_bin(response: ResponseMatrix, parent_dndptdy) -> np.ndarray
 
 def fold_spectrum(response: ResponseMatrix, parent_dndptdy) -> np.ndarray:
     """Daughter dN/dpT deta (electrons) or dN/dpT dy (D0) per daughter bin (see module docstring)."""
-    electrons = response.matrix @ parent_yield_per_bin(response, parent_dndptdy)
-    return electrons / (np.diff(response.daughter_edges) * 2.0 * response.daughter_acceptance)
+    return fold_parents(response, parent_yield_per_bin(response, parent_dndptdy))
 
 
 def fold_spectrum_error(response: ResponseMatrix, parent_dndptdy) -> np.ndarray:
     """MC statistical uncertainty of :func:`fold_spectrum` (uncorrelated response cells)."""
-    parents = parent_yield_per_bin(response, parent_dndptdy)
-    variance = (response.matrix_error**2) @ (parents**2)
+    return fold_parents_error(response, parent_yield_per_bin(response, parent_dndptdy))
+
+
+def fold_parents(response: ResponseMatrix, parents: np.ndarray) -> np.ndarray:
+    """:func:`fold_spectrum` of the parents per fine bin (:func:`parent_yield_per_bin`)."""
+    return (response.matrix @ parents) / (np.diff(response.daughter_edges) * 2.0 * response.daughter_acceptance)
+
+
+def fold_parents_error(response: ResponseMatrix, parents: np.ndarray) -> np.ndarray:
+    """:func:`fold_spectrum_error` of the parents per fine bin (:func:`parent_yield_per_bin`)."""
+    variance = response.matrix_variance @ (parents**2)
     return np.sqrt(variance) / (np.diff(response.daughter_edges) * 2.0 * response.daughter_acceptance)
 
 

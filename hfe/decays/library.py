@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hfe.core.catalogue import RESPONSE_LIBRARY
 from hfe.core.seeds import derive_seed, deterministic_uuid, pythia_seed
 from hfe.core.species import species_by_name
 from hfe.decays.forced_decays import ForcedDecays
 from hfe.decays.generator import DecayKinematics, generate_decays, library_decayers, pythia_version
 from hfe.decays.ntuple import write_decay_file
+
+
+def library_seed(global_seed: int, library: str) -> int:
+    """Global seed of the decay library ``library``: the configured seed for the responses'
+    library, an independent stream derived from it for any other (the pseudo-events' own
+    library), so that no decay of one appears in the other."""
+    if library == RESPONSE_LIBRARY:
+        return int(global_seed)
+    return derive_seed(global_seed, "decay library", library) >> 1  # 63 bits: an int64 everywhere
 
 
 def write_decay_chunk(

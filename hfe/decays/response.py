@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import awkward as ak
@@ -55,6 +56,12 @@ class ResponseMatrix:
     daughter_acceptance: float  # |eta| (electrons) or |y| (D0) below this value
     daughter: str = "electron"
     provenance: dict = field(default_factory=dict)
+
+    @cached_property
+    def matrix_variance(self) -> np.ndarray:
+        """``matrix_error**2``, computed once (folded at every step of a fit); a changed
+        response is a new object (``dataclasses.replace``), never edited in place."""
+        return self.matrix_error**2
 
     def save(self, path: str | Path) -> None:
         """Write an ``.npz`` file atomically; bytes depend only on the content."""

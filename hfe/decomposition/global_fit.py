@@ -33,11 +33,11 @@ from scipy import stats
 
 from hfe.core.binning import at_limit, average_over_bins, bins_inside, error_of_average_over_bins
 from hfe.core.species import SPECIES
-from hfe.decays.folding import fold_spectrum, fold_spectrum_error
+from hfe.decays.folding import fold_parents, fold_parents_error, fold_spectrum, parent_yield_per_bin
 from hfe.decays.response import ResponseMatrix
 from hfe.fitting.curve_fits import FitError, bin_average
 from hfe.fitting.shapes import FORMS, Curve
-from hfe.stats.covariance import whitened
+from hfe.stats.covariance import cholesky_factor, whitened, whitened_by
 from hfe.tables.published import MeasurementTable
 
 NOT_FINITE_RESIDUAL = 1e4  # per point: chi2 of 1e8 per point where the model is not finite
@@ -61,6 +61,7 @@ class Dataset:
     covariance: np.ndarray
     nuisances: tuple[str, ...] = ()
     model_error: Callable[[dict], np.ndarray] | None = None
+    _cholesky: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def scale(self, parameters: Mapping) -> float:
         return float(np.prod([1.0 + parameters[f"nu_{k}"] for k in self.nuisances])) if self.nuisances else 1.0
@@ -79,6 +80,12 @@ class Dataset:
         residual is ``NOT_FINITE_RESIDUAL``: a chi2 wall MIGRAD steps back from."""
         with np.errstate(divide="ignore", invalid="ignore"):
             difference = self.prediction(parameters) - self.table.value
+        if self.model_error is None:  # a constant covariance: its Cholesky factor once
+            if not np.all(np.isfinite(difference)):
+                return np.full(len(difference), NOT_FINITE_RESIDUAL)
+            if self._cholesky is None:
+                self._cholesky = cholesky_factor(self.covariance)
+            return whitened_by(difference, self._cholesky)
         covariance = self.total_covariance(parameters)
         if not (np.all(np.isfinite(difference)) and np.all(np.isfinite(covariance))):
             return np.full(len(difference), NOT_FINITE_RESIDUAL)
@@ -164,15 +171,22 @@ class FlavourModel:
         reference, weight = self.curve(parameters), self.species_weights[species]
         return lambda pt: reference(pt) * weight(pt)
 
+    def electron_parents(self, parameters) -> dict[str, np.ndarray]:
+        """Parents per fine parent bin of each species' electron response (shared by the
+        folded spectrum and its MC error)."""
+        return self._memo("electron_parents", parameters, lambda: {
+            s: parent_yield_per_bin(r, self.species_spectrum(parameters, s)) for s, r in self.electron_responses.items()
+        })
+
     def electrons(self, parameters) -> np.ndarray:
         """Electron dN/dpT deta on the responses' fine electron bins."""
         return self._memo("electrons", parameters, lambda: sum(
-            fold_spectrum(r, self.species_spectrum(parameters, s)) for s, r in self.electron_responses.items()
+            fold_parents(r, self.electron_parents(parameters)[s]) for s, r in self.electron_responses.items()
         ))
 
     def electrons_error(self, parameters) -> np.ndarray:
         return self._memo("electrons_error", parameters, lambda: np.sqrt(sum(
-            fold_spectrum_error(r, self.species_spectrum(parameters, s)) ** 2 for s, r in self.electron_responses.items()
+            fold_parents_error(r, self.electron_parents(parameters)[s]) ** 2 for s, r in self.electron_responses.items()
         )))
 
     def dzero(self, parameters) -> np.ndarray:

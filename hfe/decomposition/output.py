@@ -63,11 +63,13 @@ def decompose_system(
     inputs: FitInputs,
     pp_summary: dict | None = None,
     pp_hfe: MeasurementTable | None = None,
+    start_from: Mapping[str, float] | None = None,
 ) -> dict:
     """Fit one system (HFE table ``hfe``, responses by species, published ``inputs``; a Pb-Pb
     system also ``pp_summary`` and the pp HFE table ``pp_hfe``: its fit is joint with pp) and
-    derive every result; returns a dict of tables and the summary."""
-    outcome, charm, beauty, info = fit_system(system, settings, hfe, electrons, dzero, inputs, pp_summary, pp_hfe)
+    derive every result; returns a dict of tables and the summary. ``start_from``: start values
+    by parameter name (:func:`fit_system`)."""
+    outcome, charm, beauty, info = fit_system(system, settings, hfe, electrons, dzero, inputs, pp_summary, pp_hfe, start_from=start_from)
     low, high = output_bins(hfe, charm.electron_edges)
     derived = electron_results(outcome, charm, beauty, low, high)
     full = {"low": low, "high": high}

@@ -118,6 +118,14 @@ def _start_and_limits(models, starts: Mapping[str, Mapping[str, float]]) -> tupl
     return start, limits
 
 
+def _within(value: float, limit: tuple | None) -> float:
+    """``value`` moved inside ``limit`` = (low, high) (None or infinite: open)."""
+    low, high = limit or (None, None)
+    low = -np.inf if low is None else low
+    high = np.inf if high is None else high
+    return float(np.clip(value, low, high))
+
+
 def _raa_start(form: str, table: MeasurementTable | None, fixed: Mapping[str, float]) -> dict:
     """Starting R_AA-shape parameters: a fit to the R_AA table when there is one."""
     default = dict(FORMS[form].start)
@@ -223,13 +231,15 @@ def fit_system(
     pp_fit: dict | None = None,
     pp_hfe: MeasurementTable | None = None,
     root: Path = Path("."),
+    start_from: Mapping[str, float] | None = None,
 ) -> tuple[FitOutcome, FlavourModel, FlavourModel, dict]:
     """Global fit of one system. pp: charm and beauty shapes (``decomposition.shape``) fitted to
     D0, HFE and non-prompt D0. Pb-Pb: a joint fit of the pp data (``pp_hfe`` and the pp tables
     of ``inputs``; starting from ``pp_fit``, the pp summary) and the Pb-Pb data, each Pb-Pb
     flavour being <T_AA of the inputs> x its pp model x an R_AA shape
     (``decomposition.raa_shape``) fitted to the HFE yields and the published D0 and non-prompt
-    D0 R_AA (compared as R_AA, in which T_AA cancels)."""
+    D0 R_AA (compared as R_AA, in which T_AA cancels). ``start_from`` (parameters by name, e.g.
+    the nominal fit's, for a toy or a replica of it) replaces the start values it names."""
     info = {"system": system.name, "kind": system.kind, "shape": settings.shape,
             "statistical_model": "statistics diagonal, " + settings.systematic_correlation.describe() + ", normalisations as nuisance parameters"}
     correlation = settings.systematic_correlation
@@ -265,6 +275,8 @@ def fit_system(
         fitted = fitted_hfe(hfe, settings, charm.electron_edges, info)
         nuisance_sigma["hfe_norm"] = normalisation_sigma(fitted)
         datasets.insert(0, hfe_dataset(fitted, table_covariance(fitted, correlation), charm, beauty, ("hfe_norm",)))
+    if start_from:
+        start = {name: _within(start_from.get(name, value), limits.get(name)) for name, value in start.items()}
     nuisance_sigma = {k: v for k, v in nuisance_sigma.items() if v > 0}
     for d in datasets:
         d.nuisances = tuple(k for k in d.nuisances if k in nuisance_sigma)

@@ -86,7 +86,16 @@ def called_correlated(name: str) -> bool:
 
 def whitened(residual: np.ndarray, covariance: np.ndarray) -> np.ndarray:
     """``L^-1 r`` with ``V = L L^T`` (Cholesky), so that ``sum(whitened**2) = r^T V^-1 r``."""
-    factor = linalg.cholesky(covariance, lower=True)
+    return whitened_by(residual, cholesky_factor(covariance))
+
+
+def cholesky_factor(covariance: np.ndarray) -> np.ndarray:
+    """The lower Cholesky factor ``L`` of ``V = L L^T``."""
+    return linalg.cholesky(covariance, lower=True)
+
+
+def whitened_by(residual: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``L^-1 r`` for the Cholesky factor ``L`` of the covariance (:func:`cholesky_factor`)."""
     return linalg.solve_triangular(factor, residual, lower=True)
 
 

@@ -15,7 +15,9 @@ from hfe.core.catalogue import (
     FLOW_TABLES,
     NOMINAL,
     OBSERVABLE_KEYS,
+    PSEUDO_DATA_LIBRARY,
     RAA_TABLES,
+    RESPONSE_LIBRARY,
     SPECTRUM_TABLES,
     V2_TABLES,
     ResultsLayout,
@@ -66,6 +68,9 @@ VARIATIONS = selected_variations(config)
 SPECIES = config["decay_library"]["species"]
 BEAUTY_SPECIES = [s for s in SPECIES if species_by_name(s).flavour == "beauty"]
 CHUNKS = list(range(config["decay_library"]["chunks"]))
+DECAY_LIBRARIES = [RESPONSE_LIBRARY, PSEUDO_DATA_LIBRARY]
+# the decays of the pseudo-events: their own library (no inverse crime) or the responses'
+PSEUDO_EVENTS_LIBRARY = PSEUDO_DATA_LIBRARY if config["pseudo_data"]["decay_library"] == "independent" else RESPONSE_LIBRARY
 SYSTEMS = list(config["systems"])
 PP_SYSTEMS = [s for s in SYSTEMS if config["systems"][s]["kind"] == "pp"] or ["<none>"]
 PBPB_SYSTEMS = [s for s in SYSTEMS if config["systems"][s]["kind"] == "PbPb"] or ["<none>"]
@@ -129,9 +134,10 @@ def package_code(script):
 
 
 # ---- file lists ------------------------------------------------------------------------------
-def decay_chunk_files(species):
-    """ROOT files of the decay library of one species (or a list of species)."""
-    return expand(f"{RES}/decays/{{species}}/chunk_{{chunk}}.root", species=species, chunk=CHUNKS)
+def decay_chunk_files(species, library=RESPONSE_LIBRARY):
+    """ROOT files of one species (or a list of species) in a decay library (results/<library>/)."""
+    chunks = CHUNKS if library == RESPONSE_LIBRARY else range(config["pseudo_data"]["decay_library_chunks"])
+    return expand(f"{RES}/{library}/{{species}}/chunk_{{chunk}}.root", species=species, chunk=chunks)
 
 
 def all_responses():

@@ -36,6 +36,7 @@ rule toy_batch:
         tables=fit_tables(SYSTEMS),
         hfe=[hfe_table(s) for s in SYSTEMS],
         pp_fit=str(RESULTS.fit_summary(PP_SYSTEMS[0], NOMINAL)),
+        nominal_fit=str(RESULTS.fit_summary("{system}", NOMINAL)),
     output:
         f"{RES}/toys/{{system}}/batch_{{toy_batch}}.json",
     wildcard_constraints:

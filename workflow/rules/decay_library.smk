@@ -2,9 +2,14 @@
 
 
 rule decay_chunk:
-    """Decay parents_per_chunk hadrons of one species with PYTHIA; one ROOT file per chunk."""
+    """Decay parents_per_chunk hadrons of one species with PYTHIA; one ROOT file per chunk.
+    {library}: decays (the responses') or pseudo_decays (the pseudo-events' own, its own seeds)."""
     output:
-        f"{RES}/decays/{{species}}/chunk_{{chunk}}.root",
+        f"{RES}/{{library}}/{{species}}/chunk_{{chunk}}.root",
+    wildcard_constraints:
+        library="|".join(DECAY_LIBRARIES),
+        species="|".join(SPECIES),
+        chunk=r"\d+",
     params:
         code=package_code("generate_decay_chunk.py"),
         config=config_params(
@@ -16,7 +21,7 @@ rule decay_chunk:
             "decay_library.forced_decays",
         ),
     log:
-        f"{RES}/logs/decay_chunk/{{species}}_{{chunk}}.log",
+        f"{RES}/logs/decay_chunk/{{library}}/{{species}}_{{chunk}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1
@@ -28,16 +33,19 @@ rule decay_chunk:
 
 
 rule electron_yields:
-    """Electrons per parent and origin (full phase space), PDG targets and rescaling factors."""
+    """Electrons per parent and origin (full phase space), PDG targets and rescaling factors,
+    of one decay library."""
     input:
-        decay_chunk_files(SPECIES),
+        lambda wc: decay_chunk_files(SPECIES, wc.library),
     output:
-        f"{RES}/decays/electron_yields.json",
+        f"{RES}/{{library}}/electron_yields.json",
+    wildcard_constraints:
+        library="|".join(DECAY_LIBRARIES),
     params:
         code=package_code("measure_electron_yields.py"),
         config=config_params("response.branching_ratio_scaling", "response.step_size"),
     log:
-        f"{RES}/logs/electron_yields.log",
+        f"{RES}/logs/electron_yields/{{library}}.log",
     conda:
         "../envs/generate.yaml"
     threads: 1

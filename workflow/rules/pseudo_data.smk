@@ -35,8 +35,8 @@ rule pseudo_events:
     """One chunk of events of one system (whole seeded blocks of events)."""
     input:
         truth=f"{RES}/truth/truth.json",
-        yields=f"{RES}/decays/electron_yields.json",
-        decays=decay_chunk_files(SPECIES),
+        yields=f"{RES}/{PSEUDO_EVENTS_LIBRARY}/electron_yields.json",
+        decays=decay_chunk_files(SPECIES, PSEUDO_EVENTS_LIBRARY),
     output:
         f"{RES}/events/{{system}}/chunk_{{chunk}}.root",
     params:

@@ -15,6 +15,8 @@ setup = ToySetup.from_files(config, snakemake.input.hfe, snakemake.input.respons
 expected = load_expected_tables(snakemake.input.expected)
 with open(snakemake.input.pp_fit) as f:
     pp_start = json.load(f)
-toys = setup.run(system, snakemake.params.toys, config["seed"], expected, pp_start)
+with open(snakemake.input.nominal_fit) as f:
+    nominal_start = json.load(f)["parameters"]  # the toys start at the nominal minimum of their system
+toys = setup.run(system, snakemake.params.toys, config["seed"], expected, pp_start, nominal_start)
 logging.info("%s: %d toys, %d failed", system, len(toys), sum(not t["valid"] for t in toys))
 write_json_atomically(snakemake.output[0], {"system": system, "seed": config["seed"], "toys": toys})
