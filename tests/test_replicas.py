@@ -167,3 +167,51 @@ def test_bin_that_too_few_replicas_fill_keeps_the_fit_uncertainty(tmp_path):
     band = load_table(tmp_path / "band.csv")  # would reject a NaN
     assert band.stat[0][1] == pytest.approx(0.03) and band.stat[1][1] == pytest.approx(0.03)
     assert band.stat[0][0] != pytest.approx(0.02)  # the first bin has its replica band
+
+
+def _user_table(tmp_path):
+    """A user HFE table with statistical, systematic and normalisation components."""
+    from dataclasses import replace
+
+    from hfe.tables.published import Uncertainty, load_table, write_table_csv
+
+    write_table_csv(tmp_path / "user.csv", {"source": "test", "units": "pt GeV/c; value 1"}, [1.0, 2.0, 3.0], [2.0, 3.0, 4.0],
+                    [1.0, 0.5, 0.2], [0.01, 0.02, 0.03])
+    table = load_table(tmp_path / "user.csv")
+    return replace(table, uncertainties={**table.uncertainties, "sys": Uncertainty(np.full(3, 0.1), np.full(3, 0.1), "syst"),
+                                         "sys_norm": Uncertainty(np.full(3, 0.05), np.full(3, 0.05), "norm")})
+
+
+def test_the_two_replica_families_move_different_inputs(tmp_path):
+    """Issue 14: the statistical family moves only the HFE measurement (event-level replicas, or
+    a user table within its statistical components); the fit-inputs family only the published
+    tables (a user HFE table within its systematic components) and the responses, and keeps
+    the measured HFE table nominal. Same (seed, replica): the same random numbers either way."""
+    from hfe.bootstrap.chain import replica_hfe_table
+    from hfe.bootstrap.table_replicas import STATISTICAL_KINDS, SYSTEMATIC_KINDS, draw_table
+
+    table = _user_table(tmp_path)
+    stat = np.array([replica_hfe_table(table, None, 5, "hfe", r, family="stat").value - table.value for r in range(3000)])
+    syst = np.array([replica_hfe_table(table, None, 5, "hfe", r, family="fit_inputs").value - table.value for r in range(3000)])
+    np.testing.assert_allclose(stat.std(axis=0), [0.01, 0.02, 0.03], rtol=0.05)
+    np.testing.assert_allclose(syst.std(axis=0), np.hypot(0.1, 0.05), rtol=0.05)  # absolute magnitudes per point
+    both = draw_table(table, 5, "hfe", 11).value - table.value
+    assert np.allclose(both, stat[11] + syst[11])  # the two families split one draw, component by component
+    assert set(STATISTICAL_KINDS) | set(SYSTEMATIC_KINDS) == {"stat", "syst", "total", "norm"}
+    measured = np.array([0.9, 0.6, np.nan])  # an event-level replica whose third bin lost its electrons
+    assert np.array_equal(replica_hfe_table(table, measured, 5, "hfe", 0, family="stat").value, [0.9, 0.6])
+    assert replica_hfe_table(table, None, 5, "hfe", 0, family="fit_inputs", measured=True) is table
+
+
+def test_band_precision_scales_with_the_replicas():
+    """The band's Monte Carlo precision from resamplings: for Gaussian replicas the half-width
+    of the 16-84 % band has a relative spread of about 1.07/sqrt(N) (sample quantiles:
+    sqrt(p(1-p)/N)/phi(z_p)/sqrt(2) for two nearly independent edges), so 4x the replicas halve it."""
+    from hfe.bootstrap.bands import band_precision
+
+    rng = np.random.default_rng(4)
+    small = band_precision(rng.normal(10.0, 1.0, (100, 20)))["halfwidth"].mean()
+    large = band_precision(rng.normal(10.0, 1.0, (400, 20)))["halfwidth"].mean()
+    assert small == pytest.approx(1.07 / np.sqrt(100), rel=0.25) and large == pytest.approx(1.07 / np.sqrt(400), rel=0.25)
+    edge = band_precision(rng.normal(10.0, 1.0, (100, 20)))["edge"].mean()
+    assert edge == pytest.approx(1.515 / np.sqrt(100) / 9.0, rel=0.3)  # sigma_edge / edge value, edges at 9 and 11

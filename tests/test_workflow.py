@@ -114,17 +114,21 @@ def csv_columns(path):
     return {name: values[:, i] for i, name in enumerate(names)}
 
 
-def test_bootstrap_bands_and_covariance(workdir):
-    """Every result has its replica band and covariance; no replica failed on the test config.
-    Bins that fewer than two replicas fill (high-pT v2 bins with one or two electrons in the tiny
-    test config) are listed and keep their fit uncertainty; all others have their band."""
+@pytest.mark.parametrize("family", ["stat", "fit_inputs"])
+def test_bootstrap_bands_and_covariance(workdir, family):
+    """Every result has its replica band and covariance in both replica families; no replica
+    failed on the test config. Bins that fewer than two replicas fill (high-pT v2 bins with one
+    or two electrons in the tiny test config) are listed and keep their fit uncertainty; all
+    others have their band. The summary states what the family draws and how precise its band is."""
     import json
 
-    summary = json.loads((workdir / "results/bootstrap/summary.json").read_text())
-    assert summary["replicas"] == 4 and summary["failed"] == []
-    covariance = np.load(workdir / "results/bootstrap/covariance.npz")
+    summary = json.loads((workdir / f"results/bootstrap/{family}/summary.json").read_text())
+    assert summary["replicas"] == 4 and summary["failed"] == [] and summary["family"] == family
+    assert ("event-level" in summary["draws"]) == (family == "stat")
+    assert 0 < summary["band_precision"]["halfwidth_mean"] and summary["band_precision"]["replicas"] == 4
+    covariance = np.load(workdir / f"results/bootstrap/{family}/covariance.npz")
     for name in ("pp/btoe_spectrum", "PbPb_0-10/raa_btoe", "PbPb_30-50/btoe_v2_global_fit"):
-        table = csv_columns(workdir / f"results/bootstrap/{name}.csv")
+        table = csv_columns(workdir / f"results/bootstrap/{family}/{name}.csv")
         assert np.all(table["ci95_low"] <= table["ci68_low"]) and np.all(table["ci68_high"] <= table["ci95_high"])
         assert np.all(table["replica_std"] > 0)
         with_band = ~np.isin(table["pt_low"], summary["observables"][name]["bins_without_band"])
@@ -132,6 +136,23 @@ def test_bootstrap_bands_and_covariance(workdir):
         matrix = covariance[f"{name}/covariance"]
         assert matrix.shape == (len(table["value"]), len(table["value"]))
         assert np.allclose(np.sqrt(np.diag(matrix))[with_band], table["replica_std"][with_band])
+
+
+def test_statistical_and_fit_input_bands_stay_apart(workdir):
+    """The stat column of the combined tables is the statistical family's band (event-level HFE
+    statistics); the fit-inputs family's band is the systematic source fit_inputs, never "stat"
+    (issue 14): in HEPData it is sys,fit_inputs."""
+    from hfe.tables.published import load_table
+
+    name = "PbPb_0-10/btoe_spectrum"
+    combined = load_table(workdir / f"results/systematics/{name}.csv")
+    stat = csv_columns(workdir / f"results/bootstrap/stat/{name}.csv")
+    inputs = csv_columns(workdir / f"results/bootstrap/fit_inputs/{name}.csv")
+    np.testing.assert_allclose(combined.stat[0], stat["stat_err_plus"], rtol=1e-8)
+    up, down = combined.uncertainties["sys_fit_inputs"].up, combined.uncertainties["sys_fit_inputs"].down
+    np.testing.assert_allclose(up, inputs["stat_err_plus"], rtol=1e-8)
+    np.testing.assert_allclose(down, -inputs["stat_err_minus"], rtol=1e-8)
+    assert not np.allclose(stat["replica_std"], inputs["replica_std"])  # two different sources
 
 
 def test_more_replicas_reuse_finished_batches(workdir):
@@ -143,7 +164,7 @@ def test_more_replicas_reuse_finished_batches(workdir):
     downstream = {"combine_systematics", "figure", "hepdata", "summary"}  # they use the merged bands
     assert {"bootstrap_fit", "bootstrap_measure", "bootstrap_merge"} <= jobs <= {"bootstrap_fit", "bootstrap_measure", "bootstrap_merge"} | downstream, jobs
     batches = re.findall(r"batch=(\d+)", result.stdout)
-    assert len(batches) == 4 and set(batches) == {"2"}  # 3 systems measured + 1 fit batch
+    assert len(batches) == 5 and set(batches) == {"2"}  # 3 systems measured + 1 fit batch per replica family
 
 
 def test_variations_land_in_their_own_directories(workdir):

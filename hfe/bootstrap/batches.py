@@ -1,14 +1,16 @@
 """File-level steps of the bootstrap: measure replicas of a batch, run the chain on them, merge.
 
 Files: ``results/bootstrap/measurement/<system>/batch_<b>.npz`` (replica indices, pT edges,
-HFE spectrum and v2 replicas), ``results/bootstrap/fits/batch_<b>.npz`` (per observable: lower
-bin edges of the nominal result and the replica values, NaN rows for failed replicas; the
-list of failed replicas), and the merged bands ``results/bootstrap/<system>/<observable>.csv``,
-``covariance.npz`` and ``summary.json``.
+HFE spectrum and v2 replicas), ``results/bootstrap/fits/<family>/batch_<b>.npz`` (per
+observable: lower bin edges of the nominal result and the replica values, NaN rows for failed
+replicas; the list of failed replicas), and per family the merged bands
+``results/bootstrap/<family>/<system>/<observable>.csv``, ``covariance.npz`` and ``summary.json``
+(families: :data:`hfe.core.catalogue.BOOTSTRAP_FAMILIES`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -20,7 +22,7 @@ from hfe.bootstrap.bands import MIN_VALID_REPLICAS, align, band_precision, check
 from hfe.bootstrap.chain import ChainSettings, run_replica
 from hfe.core.atomic_io import write_json_atomically, write_npz_reproducibly, write_text_atomically
 from hfe.core.backend import array_module, resolve
-from hfe.core.catalogue import ResultsLayout, observables
+from hfe.core.catalogue import FIT_INPUTS, STATISTICAL, ResultsLayout, observables
 from hfe.core.config import config_fingerprint, flow_systems
 from hfe.core.errors import ConfigError
 from hfe.core.seeds import derive_seed
@@ -75,19 +77,22 @@ def measure_replicas(output: str, config: dict, system: str, paths: list[str], f
 
 
 def fit_replicas(output, config, results: ResultsLayout, first, count, measured_files, measured_systems, hfe_files, hfe_v2_files, systems, responses,
-                 expected=None, measurement_fingerprints: Mapping[str, str] | None = None) -> None:
-    """Run the chain on replicas ``first .. first + count - 1``; store results aligned to the
-    nominal bins (nominal tables under ``results``); ``expected``: the truth's expected tables
-    where inputs are pseudo-data (:func:`hfe.decomposition.inputs.pseudo_data_tables`);
+                 expected=None, measurement_fingerprints: Mapping[str, str] | None = None, family: str = STATISTICAL) -> None:
+    """Run the chain on replicas ``first .. first + count - 1`` of ``family``; store results
+    aligned to the nominal bins (nominal tables under ``results``; every fit starts at its
+    nominal minimum); ``measured_files``: the event-level replicas of ``measured_systems``
+    (statistical family only); ``expected``: the truth's expected tables where inputs are
+    pseudo-data (:func:`hfe.decomposition.inputs.pseudo_data_tables`);
     ``measurement_fingerprints``: {system: fingerprint} the measurement batches must carry. The
     file carries the fingerprint of ``config`` (the slice the fit reads)."""
-    if measurement_fingerprints is not None:
+    if family == STATISTICAL and measurement_fingerprints is not None:
         check_batch_fingerprints(measured_files, {str(p): measurement_fingerprints[s] for s, p in zip(measured_systems, measured_files)},
                                  "measurement batch")
-    measured = {}
-    for system, path in zip(measured_systems, measured_files):
+    measured = {system: {} for system in measured_systems}  # the fit-inputs family keeps the measurement nominal
+    for system, path in zip(measured_systems, measured_files if family == STATISTICAL else []):
         with np.load(path) as f:
             measured[system] = {k: f[k] for k in ("hfe_spectrum", "hfe_v2") if k in f}
+    starts = {system: json.loads(results.fit_summary(system).read_text())["parameters"] for system in systems}
     hfe_tables = {s: {"hfe_spectrum": load_system_hfe(config, s, p)} for s, p in zip(systems, hfe_files)}
     for system, path in zip(flow_systems(config), hfe_v2_files):  # the rule lists them in this order
         hfe_tables[system]["hfe_v2"] = load_system_hfe(config, system, path, v2=True)
@@ -102,13 +107,13 @@ def fit_replicas(output, config, results: ResultsLayout, first, count, measured_
     for i in range(count):
         replica = first + i
         rows = {s: {k: v[i] for k, v in m.items()} for s, m in measured.items()}
-        result = run_replica(chain, inputs, replica, rows, hfe_tables, nominal_responses)
+        result = run_replica(chain, inputs, replica, rows, hfe_tables, nominal_responses, family, starts)
         if result is None:
             failed.append(replica)
         else:
             for name, (low, v) in result.items():
                 values[name][i] = align(np.asarray(low), v, nominal_low[name])
-        log.info("replica %d done (%d/%d, %d failed, %.0f s elapsed)", replica, i + 1, count, len(failed), time.perf_counter() - start)
+        log.info("%s replica %d done (%d/%d, %d failed, %.0f s elapsed)", family, replica, i + 1, count, len(failed), time.perf_counter() - start)
     arrays = {"replicas": np.arange(first, first + count), "failed": np.asarray(failed, dtype=np.int64),
               "config_fingerprint": np.asarray(config_fingerprint(config))}
     arrays.update({f"values/{name}": v for name, v in values.items()})
@@ -116,9 +121,10 @@ def fit_replicas(output, config, results: ResultsLayout, first, count, measured_
 
 
 def merge_replicas(outputs: dict, config: dict, results: ResultsLayout, batch_files: list[str], max_failed_fraction: float,
-                   fit_fingerprint: str | None = None) -> None:
-    """Bands and covariance over the replicas of all batches; ``fit_fingerprint``: the
-    fingerprint every batch must carry (that of the current fit configuration)."""
+                   fit_fingerprint: str | None = None, family: str = STATISTICAL) -> None:
+    """Bands and covariance over the replicas of all batches of one family;
+    ``fit_fingerprint``: the fingerprint every batch must carry (that of the current fit
+    configuration)."""
     if fit_fingerprint is not None:
         check_batch_fingerprints(batch_files, fit_fingerprint, "bootstrap batch")
     names = observables(config)
@@ -133,14 +139,14 @@ def merge_replicas(outputs: dict, config: dict, results: ResultsLayout, batch_fi
     if sorted(replicas) != expected:
         raise ValueError(f"bootstrap batches hold replicas {sorted(replicas)[:5]}..., expected 0..{expected[-1]}")
     check_failures(len(failed), len(replicas), max_failed_fraction)
-    covariance, summary = {}, {"replicas": len(replicas), "failed": sorted(failed), "observables": {}}
+    covariance, summary = {}, {"family": family, "draws": FAMILY_DRAWS[family], "replicas": len(replicas), "failed": sorted(failed), "observables": {}}
     for name, path in zip(names, outputs["tables"]):
         nominal = load_table(results.result_table(name))
         replica_values = np.concatenate(values[name])
         bands = summarize(replica_values, nominal.value)
         covariance[f"{name}/covariance"] = bands["covariance"]
         covariance[f"{name}/correlation"] = bands["correlation"]
-        without = write_band_table(path, name, nominal, bands, len(replicas) - len(failed))
+        without = write_band_table(path, name, nominal, bands, len(replicas) - len(failed), family)
         precision = band_precision(replica_values)
         summary["observables"][name] = {
             "pt_low": nominal.pt_low.tolist(), "std": bands["std"].tolist(), "bins_without_band": without,
@@ -185,16 +191,23 @@ def precision_summary(observables: dict, n_replicas: int, pt_range=PRECISION_PT_
     }
 
 
-def write_band_table(path: str, name: str, nominal, bands: dict, n_good: int) -> list[float]:
+FAMILY_DRAWS = {
+    STATISTICAL: "event-level Poisson weights of the HFE measurement (a user HFE table: its statistical components)",
+    FIT_INPUTS: "the published tables the fits read and a user HFE table's systematic components, within their uncertainties; "
+                "the responses within their MC statistics",
+}
+
+
+def write_band_table(path: str, name: str, nominal, bands: dict, n_good: int, family: str = STATISTICAL) -> list[float]:
     """Nominal value with the 68 % percentile band as stat_err_plus/minus; the 95 % band,
     replica median and standard deviation as extra columns. Bins filled by fewer than
     MIN_VALID_REPLICAS replicas keep the nominal (fit) uncertainty, with the band columns set to
     nominal -/+ 1 and 2 of it; their lower edges are listed in a comment and returned."""
     without = [float(low) for low, n in zip(nominal.pt_low, bands["n_valid"]) if n < MIN_VALID_REPLICAS]
     lines = [
-        f"# observable: {name}, nominal result with bootstrap statistical uncertainties",
+        f"# observable: {name}, nominal result with the bootstrap band of the {family} family",
         f"# source: {nominal.source}",
-        f"# bootstrap: {n_good} successful replicas (event-level Poisson weights, published inputs drawn within errors)",
+        f"# bootstrap: {n_good} successful replicas drawing {FAMILY_DRAWS[family]}",
         "# error_columns: stat_err_plus/_minus = 84th/16th percentile minus nominal (clipped at 0 if the nominal lies outside);"
         " ci68/ci95 = 16th-84th / 2.5th-97.5th percentiles",
         f"# bins without a band (fewer than {MIN_VALID_REPLICAS} replicas fill them; fit uncertainty kept), pt_low: {without}",

@@ -15,6 +15,7 @@ unchanged; only the data move).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
@@ -28,10 +29,17 @@ def _two_piece(z: np.ndarray, up: np.ndarray, down: np.ndarray) -> np.ndarray:
     return np.where(z > 0, z * up, z * down)
 
 
+STATISTICAL_KINDS = ("stat",)  # the components of a table's statistical uncertainty
+SYSTEMATIC_KINDS = ("syst", "total", "norm")  # the others (a total-only column counts as systematic)
+
+
 def draw_table(
-    table: MeasurementTable, seed: int, label: str, replica: int, correlation: SystematicCorrelation = SystematicCorrelation()
+    table: MeasurementTable, seed: int, label: str, replica: int, correlation: SystematicCorrelation = SystematicCorrelation(),
+    kinds: Collection[str] | None = None,
 ) -> MeasurementTable:
-    """Replica ``replica`` of ``table`` (``label`` names the table in the seed)."""
+    """Replica ``replica`` of ``table`` (``label`` names the table in the seed); with ``kinds``
+    only the components of those kinds (``stat``, ``syst``, ``total``, ``norm``) move it (the
+    random numbers of all are drawn, so a component's shift does not depend on the selection)."""
     rng = np.random.default_rng(derive_seed(seed, "table-replica", label, replica))
     value = table.value.astype(np.float64).copy()
     shift = np.zeros_like(value)
@@ -46,5 +54,6 @@ def draw_table(
             z = factor @ rng.standard_normal(len(value))
         else:
             z = rng.standard_normal(len(value))
-        shift += _two_piece(z, u.up, u.down)
+        if kinds is None or u.kind in kinds:
+            shift += _two_piece(z, u.up, u.down)
     return replace(table, value=value + shift, source=f"{table.source} (bootstrap replica {replica})")

@@ -31,6 +31,10 @@ V2_TABLES = ("ctoe_v2", "btoe_v2_bin_by_bin", "btoe_v2_global_fit", "btoe_v2_ncq
 REPLICATED_SPECTRUM_OBSERVABLES = ("ctoe_spectrum", "btoe_spectrum", "beauty_fraction")
 REPLICATED_RAA_OBSERVABLES = RAA_TABLES
 REPLICATED_V2_OBSERVABLES = ("ctoe_v2", "btoe_v2_bin_by_bin", "btoe_v2_global_fit")
+# bootstrap replica families, never merged: what each replica draws
+STATISTICAL = "stat"  # the HFE measurement's event-level statistics (Poisson event weights)
+FIT_INPUTS = "fit_inputs"  # the published tables the fits read and the responses' MC statistics
+BOOTSTRAP_FAMILIES = (STATISTICAL, FIT_INPUTS)
 
 TITLES = {
     "ctoe_spectrum": "electrons from charm-hadron decays (c -> e), (e+ + e-)/2, from the global fit",
@@ -111,17 +115,18 @@ class ResultsLayout:
         place = self.flow if is_flow_observable(observable) else self.decomposition
         return place(system, observable, variation)
 
-    def bootstrap_dir(self) -> Path:
-        return self.root / "bootstrap"
+    def bootstrap_dir(self, family: str = STATISTICAL) -> Path:
+        """The merged bands, covariance and summary of one replica family (:data:`BOOTSTRAP_FAMILIES`)."""
+        return self.root / "bootstrap" / family
 
-    def bootstrap_table(self, name: str) -> Path:
-        return self.bootstrap_dir() / f"{name}.csv"
+    def bootstrap_table(self, name: str, family: str = STATISTICAL) -> Path:
+        return self.bootstrap_dir(family) / f"{name}.csv"
 
-    def bootstrap_batch(self, batch) -> Path:
-        return self.bootstrap_dir() / "fits" / f"batch_{batch}.npz"
+    def bootstrap_batch(self, batch, family: str = STATISTICAL) -> Path:
+        return self.root / "bootstrap" / "fits" / family / f"batch_{batch}.npz"
 
     def bootstrap_measurement(self, system: str, batch) -> Path:
-        return self.bootstrap_dir() / "measurement" / system / f"batch_{batch}.npz"
+        return self.root / "bootstrap" / "measurement" / system / f"batch_{batch}.npz"
 
     def systematics_table(self, name: str) -> Path:
         return self.root / "systematics" / f"{name}.csv"

@@ -26,7 +26,8 @@ def export_btoe_v2(config: dict, results: ResultsLayout, system: str, path: str 
         "units": "pT [GeV/c]; v2 dimensionless",
         "inputs": "; ".join(sources),
         "source": str(results.systematics_table(f"{system}/btoe_v2_global_fit")),
-        "error_columns": "stat: bootstrap (or fit) statistical; sys_<source>: combined systematic variations, one column per source "
+        "error_columns": "stat: bootstrap of the event-level HFE statistics (or the fit uncertainty without replicas); sys_fit_inputs: "
+                         "bootstrap of the fitted tables and responses; sys_<source>: combined systematic variations, one column per source "
                          "(docs/systematics.md); read with load_table: stat diagonal, systematics correlated in pT as the reader's "
                          "systematic_correlation says",
     }

@@ -113,8 +113,10 @@ def write_submission(config: dict, results: ResultsLayout, directory: str | Path
     directory = Path(directory)
     submission = Submission()
     systems = ", ".join(f"{collisions(setup)} ({name}, {energy_text(setup)})" for name, setup in config["systems"].items())
-    statistical = ("bootstrap replicas of the full chain" if config["bootstrap"]["replicas"] > 0
-                   else "the global fit's uncertainty (no bootstrap replicas)")
+    statistical = ("bootstrap replicas of the full chain with event-level weights of the HFE measurement; the published tables "
+                   "the fits read and the decay responses, drawn in replicas of their own, are the systematic source sys,fit_inputs"
+                   if config["bootstrap"]["replicas"] > 0
+                   else "the global fit's uncertainty, HFE statistics and the fitted tables together (no bootstrap replicas)")
     submission.comment = (
         f"Charm and beauty contributions to heavy-flavour decay electrons in {systems}, separated with the method of "
         "arXiv:2110.08769 (global fit of D-meson, HFE and non-prompt D0 data through PYTHIA 8 decay kinematics). "

@@ -72,7 +72,7 @@ def typeset(text: str) -> str:
 
 
 SOURCE_LABELS = {  # systematic sources (variations.<name>.source) in words
-    "stat": "statistical", "spectrum_shape": "spectrum shape", "lambda_c_fraction": r"$\Lambda_c$ fraction",
+    "stat": "statistical", "fit_inputs": "fit inputs (tables, responses)", "spectrum_shape": "spectrum shape", "lambda_c_fraction": r"$\Lambda_c$ fraction",
     "raa_shape": r"$R_{\mathrm{AA}}$ shape", "fit_range": "fit range", "taa": r"$\langle T_{\mathrm{AA}}\rangle$",
     "systematic_correlation": r"syst. correlation in $p_{\mathrm{T}}$", "nonprompt_constraint": r"non-prompt D$^0$ constraint",
     "dmeson_v2_fit": r"D-meson $v_2$ fit", "lambda_c_v2": r"$\Lambda_c$ $v_2$", "decay_tables": "decay branching ratios",

@@ -3,8 +3,9 @@
 * f_b in the pT bins holding 3, 5 and 8 GeV/c, per system: value, bootstrap stat (68 % band)
   and total systematic;
 * R_AA(b -> e) / R_AA(c -> e) averaged over 2-8 GeV/c (bin-width weighted) per Pb-Pb system:
-  stat from the same average in every bootstrap replica (16th-84th percentiles), syst from the
-  same average in every variation combined with the rule of :mod:`hfe.systematics.combination`;
+  stat from the same average in every replica of the statistical bootstrap family (16th-84th
+  percentiles), syst from the same average in every variation and in every replica of the
+  fit-inputs family, combined with the rule of :mod:`hfe.systematics.combination`;
 * the NCQ deviation of b -> e v2 (global-fit amplitude, bin-by-bin chi2, full covariance) and
   the p-values of every comparison with published data (fit.json, flow.json);
 * the claims table: the six claims of arXiv:2110.08769 with numbers, CL and verdicts
@@ -22,7 +23,7 @@ import numpy as np
 from hfe.bootstrap.bands import align
 from hfe.core.atomic_io import write_json_atomically, write_text_atomically
 from hfe.core.binning import bins_inside
-from hfe.core.catalogue import ResultsLayout
+from hfe.core.catalogue import FIT_INPUTS, ResultsLayout
 from hfe.core.config import flow_systems, pseudo_systems
 from hfe.outputs.claims import claims_markdown, claims_method, evaluate_claims, has_paper_claims
 from hfe.outputs.closure import closure_markdown
@@ -46,21 +47,30 @@ def _ratio_average(btoe: np.ndarray, ctoe: np.ndarray, low: np.ndarray, high: np
     return float(np.sum(width * btoe[inside] / ctoe[inside]) / np.sum(width))
 
 
-def raa_ratio(config: dict, results: ResultsLayout, system: str, batch_files: list[str]) -> dict:
-    """<R_AA(b->e)/R_AA(c->e)> in 2-8 GeV/c with bootstrap stat and variation syst."""
-    names = (f"{system}/raa_btoe", f"{system}/raa_ctoe")
-    nominal = [load_table(results.result_table(n)) for n in names]
-    low, high = nominal[0].pt_low, nominal[0].pt_high
-    value = _ratio_average(nominal[0].value, nominal[1].value, low, high)
+def _window_band(batch_files: list[str], names: tuple[str, str], low, high, value: float) -> tuple[tuple[float, float] | None, int]:
+    """(up, down) of the 16th-84th percentile band of the window ratio over the replicas of
+    ``batch_files`` around ``value`` (None with fewer than two replicas), and the replica count."""
     replicas = []
     for path in batch_files:
         with np.load(path) as f:
             for b, c in zip(f[f"values/{names[0]}"], f[f"values/{names[1]}"]):
                 if np.all(np.isfinite(b)) and np.all(np.isfinite(c)):
                     replicas.append(_ratio_average(b, c, low, high))
-    if len(replicas) > 1:
-        stat = (np.percentile(replicas, 84) - value, value - np.percentile(replicas, 16))
-    else:  # no bootstrap: the joint fit's full-covariance error of the same window average
+    if len(replicas) < 2:
+        return None, len(replicas)
+    return (float(np.percentile(replicas, 84) - value), float(value - np.percentile(replicas, 16))), len(replicas)
+
+
+def raa_ratio(config: dict, results: ResultsLayout, system: str, batch_files: list[str], input_batch_files: list[str] = ()) -> dict:
+    """<R_AA(b->e)/R_AA(c->e)> in 2-8 GeV/c with stat from the statistical bootstrap family
+    (``batch_files``) and syst from the variations and the fit-inputs family (``input_batch_files``)."""
+    names = (f"{system}/raa_btoe", f"{system}/raa_ctoe")
+    nominal = [load_table(results.result_table(n)) for n in names]
+    low, high = nominal[0].pt_low, nominal[0].pt_high
+    value = _ratio_average(nominal[0].value, nominal[1].value, low, high)
+    stat, n_replicas = _window_band(batch_files, names, low, high, value)
+    inputs, _ = _window_band(list(input_batch_files), names, low, high, value)
+    if stat is None:  # no bootstrap: the joint fit's full-covariance error of the same window average
         window = json.loads(results.fit_summary(system).read_text())["raa_window_averages"][f"{RATIO_RANGE[0]:g}-{RATIO_RANGE[1]:g}"]
         stat = (window["raa_ratio"]["fit_error"],) * 2
     varied = {}
@@ -68,12 +78,15 @@ def raa_ratio(config: dict, results: ResultsLayout, system: str, batch_files: li
         tables = [load_table(results.result_table(n, variation)) for n in names]
         b, c = (align(t.pt_low, t.value, low) for t in tables)
         varied[variation] = np.array([_ratio_average(b, c, low, high)])
-    syst = combine(np.array([value]), varied, sources(config))["total"]
-    return {"value": value, "stat": stat, "syst": (float(syst[0][0]), float(syst[1][0])), "replicas": len(replicas)}
+    bands = {FIT_INPUTS: (np.array([inputs[0]]), np.array([inputs[1]]))} if inputs else {}
+    syst = combine(np.array([value]), varied, sources(config), bands)["total"]
+    return {"value": value, "stat": stat, "syst": (float(syst[0][0]), float(syst[1][0])), "replicas": n_replicas}
 
 
-def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_files: list[str]) -> str:
-    statistical = "bootstrap 68 % band" if batch_files else "fit uncertainty (no bootstrap replicas were run)"
+def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_files: list[str], input_batch_files: list[str] = ()) -> str:
+    statistical = ("bootstrap 68 % band of the event-level HFE statistics; the fitted tables' and responses' uncertainties are the "
+                   "systematic source fit_inputs" if batch_files
+                   else "fit uncertainty, HFE statistics and fitted tables together (no bootstrap replicas were run)")
     measured = pseudo_systems(config)
     published = [s for s in config["systems"] if s not in measured]
     what = ("Pseudo-data analysis" if not published else "Analysis of published data" if not measured
@@ -113,7 +126,7 @@ def write_summary(config: dict, results: ResultsLayout, path: str | Path, batch_
     if pbpb:
         lines += ["", f"## ⟨R_AA(b→e) / R_AA(c→e)⟩ in {RATIO_RANGE[0]:g}–{RATIO_RANGE[1]:g} GeV/c", "", "| system | ratio | replicas |", "|---|---|---|"]
         for system in pbpb:
-            r = raa_ratio(config, results, system, batch_files)
+            r = raa_ratio(config, results, system, batch_files, input_batch_files)
             lines.append(f"| {system} | {r['value']:.3f} +{r['stat'][0]:.3f} −{r['stat'][1]:.3f} (stat) +{r['syst'][0]:.3f} −{r['syst'][1]:.3f} (syst) | {r['replicas']} |")
         lines += ["", "## NCQ test of b→e v2", "",
                   "Full propagated covariance of the v2 analysis (HFE v2 points, D-meson v2 fit alone, decomposition fit), statistical "

@@ -9,8 +9,11 @@ b -> e result with the bin-by-bin subtraction (spectrum: ``btoe_subtracted``; v2
 ``btoe_v2_bin_by_bin``), with the statistical noise of both removed in quadrature (Barlow):
 only the significant part of the difference counts, and only where the beauty fraction is at
 least ``systematics.method_min_beauty_fraction`` (below it the subtraction amplifies the c -> e
-model and its noise by 1/f_b and is no estimator of b -> e), inside the pT range of the fit. The statistical uncertainty stays separate: the bootstrap 68 % band
-when the bootstrap ran, else the fit uncertainty of the nominal table.
+model and its noise by 1/f_b and is no estimator of b -> e), inside the pT range of the fit. The bootstrap band of the fit-inputs family (published tables
+and responses drawn within their uncertainties) is the source ``fit_inputs``. The statistical
+uncertainty stays separate: the statistical family's bootstrap 68 % band (event-level HFE
+statistics) when the bootstrap ran, else the fit uncertainty of the nominal table (which then
+holds the fitted tables' uncertainties too, and no ``fit_inputs`` source is added).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 from hfe.bootstrap.bands import align
 from hfe.core.atomic_io import write_text_atomically
 from hfe.core.binning import bins_inside
-from hfe.core.catalogue import ResultsLayout, observables
+from hfe.core.catalogue import FIT_INPUTS, STATISTICAL, ResultsLayout, observables
 from hfe.tables.published import MeasurementTable, load_table
 
 METHOD_ALTERNATIVES = {"btoe_spectrum": "btoe_subtracted", "btoe_v2_global_fit": "btoe_v2_bin_by_bin"}
@@ -38,13 +41,16 @@ def source_uncertainty(deviations: list[np.ndarray]) -> tuple[np.ndarray, np.nda
     return np.where(one_sided, larger, up), np.where(one_sided, larger, down)
 
 
-def combine(nominal: np.ndarray, variations: dict[str, np.ndarray], sources: dict[str, list[str]]) -> dict[str, tuple]:
-    """{source: (up, down)} and ``total`` for variation values on the nominal bins."""
+def combine(nominal: np.ndarray, variations: dict[str, np.ndarray], sources: dict[str, list[str]],
+            bands: dict[str, tuple] | None = None) -> dict[str, tuple]:
+    """{source: (up, down)} and ``total`` for variation values on the nominal bins; ``bands``:
+    sources given as (up, down) already (the fit-inputs bootstrap band), added in quadrature."""
     out = {}
     for source, names in sources.items():
         present = [variations[n] - nominal for n in names if n in variations]
         if present:
             out[source] = source_uncertainty(present)
+    out.update(bands or {})
     zero = np.zeros_like(nominal, dtype=float)
     out["total"] = (
         np.sqrt(sum((u**2 for u, _ in out.values()), zero)),
@@ -71,14 +77,23 @@ def method_values(path: str | Path, nominal: MeasurementTable) -> np.ndarray:
     return nominal.value + np.sign(difference) * significant
 
 
-def statistical(name: str, nominal: MeasurementTable, bootstrap_dir: Path | None) -> tuple[np.ndarray, np.ndarray, str]:
-    """(up, down, origin) of the statistical uncertainty of ``<system>/<observable>``."""
-    if bootstrap_dir is not None and (bootstrap_dir / f"{name}.csv").exists():
-        band = load_table(bootstrap_dir / f"{name}.csv")
-        up, down = band.stat
-        return up, down, "bootstrap 68 % band"
+def statistical(name: str, nominal: MeasurementTable, results: ResultsLayout | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """(up, down, origin) of the statistical uncertainty of ``<system>/<observable>``: the
+    statistical family's bootstrap band (``results`` given), else the fit uncertainty, which
+    holds the HFE statistics and the fitted tables' uncertainties together."""
+    if results is not None and results.bootstrap_table(name, STATISTICAL).exists():
+        up, down = load_table(results.bootstrap_table(name, STATISTICAL)).stat
+        return up, down, "bootstrap 68 % band (event-level HFE statistics)"
     up, down = nominal.stat
-    return up, down, "fit uncertainty"
+    return up, down, "fit uncertainty (HFE statistics and the fitted tables' uncertainties together; no bootstrap replicas)"
+
+
+def fit_inputs_band(name: str, results: ResultsLayout | None) -> dict[str, tuple]:
+    """The fit-inputs family's bootstrap band of ``<system>/<observable>`` as a systematic
+    source {``fit_inputs``: (up, down)} (empty without bootstrap: the fit uncertainty holds it)."""
+    if results is None or not results.bootstrap_table(name, FIT_INPUTS).exists():
+        return {}
+    return {FIT_INPUTS: load_table(results.bootstrap_table(name, FIT_INPUTS)).stat}
 
 
 def write_systematics_table(path: str | Path, name: str, nominal: MeasurementTable, stat: tuple, parts: dict) -> None:
@@ -140,8 +155,9 @@ def combine_all(
             fitted = bins_inside(nominal.pt_low, nominal.pt_high, low, high)
             variations["method"] = np.where((f_b >= minimum) & fitted, method, np.nan)
             parts_sources["method"] = ["method"]
-        parts = combine(nominal.value, variations, parts_sources)
-        stat = statistical(name, nominal, results.bootstrap_dir() if use_bootstrap else None)
+        bootstrap = results if use_bootstrap else None
+        parts = combine(nominal.value, variations, parts_sources, fit_inputs_band(name, bootstrap))
+        stat = statistical(name, nominal, bootstrap)
         write_systematics_table(path, name, nominal, stat, parts)
         markdown.append(breakdown_markdown(name, nominal, stat, parts))
         with np.errstate(divide="ignore", invalid="ignore"):

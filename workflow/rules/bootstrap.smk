@@ -29,9 +29,11 @@ rule bootstrap_measure:
 
 
 rule bootstrap_fit:
-    """The full chain (fits, R_AA, v2) on every replica of one batch."""
+    """The full chain (fits, R_AA, v2) on every replica of one batch of one family: {family}
+    stat (event-level HFE replicas) or fit_inputs (published tables and responses drawn)."""
     input:
-        measured=expand(str(RESULTS.bootstrap_measurement("{system}", "{{batch}}")), system=measured_systems()),
+        measured=lambda wc: expand(str(RESULTS.bootstrap_measurement("{system}", wc.batch)), system=measured_systems())
+        if wc.family == STATISTICAL else [],
         hfe=[hfe_table(s) for s in SYSTEMS],
         tables=fit_tables(SYSTEMS, flow=True),
         hfe_v2=[hfe_v2_table(s) for s in FLOW_SYSTEMS if s != "<none>"],
@@ -39,7 +41,9 @@ rule bootstrap_fit:
         expected=pseudo_input_files(),
         nominal=decomposition_outputs() + flow_outputs(),  # replica results go on the nominal bins
     output:
-        str(RESULTS.bootstrap_batch("{batch}")),
+        str(RESULTS.bootstrap_batch("{batch}", "{family}")),
+    wildcard_constraints:
+        family="|".join(BOOTSTRAP_FAMILIES),
     params:
         code=package_code("bootstrap_fit.py"),
         config=config_params(*BOOTSTRAP_FIT_KEYS),
@@ -48,7 +52,7 @@ rule bootstrap_fit:
         measurement_fingerprints={system: fingerprint_of(BOOTSTRAP_MEASUREMENT_KEYS, system) for system in measured_systems()},
         results=results_root,
     log:
-        f"{RES}/logs/bootstrap_fit/{{batch}}.log",
+        f"{RES}/logs/bootstrap_fit/{{family}}/{{batch}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -60,21 +64,23 @@ rule bootstrap_fit:
 
 
 rule bootstrap_merge:
-    """Percentile bands and covariance of every result over all replicas."""
+    """Percentile bands and covariance of every result over all replicas of one family."""
     input:
-        batches=bootstrap_batches(),
+        batches=lambda wc: bootstrap_batches(wc.family),
         nominal=decomposition_outputs() + flow_outputs(),
     output:
-        summary=str(RESULTS.bootstrap_dir() / "summary.json"),
-        tables=bootstrap_tables(),
-        covariance=str(RESULTS.bootstrap_dir() / "covariance.npz"),
+        summary=str(RESULTS.bootstrap_dir("{family}") / "summary.json"),
+        tables=bootstrap_tables("{family}"),
+        covariance=str(RESULTS.bootstrap_dir("{family}") / "covariance.npz"),
+    wildcard_constraints:
+        family="|".join(BOOTSTRAP_FAMILIES),
     params:
         code=package_code("bootstrap_merge.py"),
         config=config_params(*OBSERVABLE_KEYS, "bootstrap.replicas", "bootstrap.max_failed_fraction"),
         fit_fingerprint=fingerprint_of(BOOTSTRAP_FIT_KEYS),
         results=results_root,
     log:
-        f"{RES}/logs/bootstrap_merge.log",
+        f"{RES}/logs/bootstrap_merge/{{family}}.log",
     conda:
         "../envs/analysis.yaml"
     threads: 1

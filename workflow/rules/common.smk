@@ -12,6 +12,8 @@ from hfe.core import job_resources
 from hfe.core.backend import check_local_run
 from hfe.core.code_fingerprint import code_fingerprint
 from hfe.core.catalogue import (
+    BOOTSTRAP_FAMILIES,
+    FIT_INPUTS,
     FLOW_TABLES,
     NOMINAL,
     OBSERVABLE_KEYS,
@@ -19,6 +21,7 @@ from hfe.core.catalogue import (
     RAA_TABLES,
     RESPONSE_LIBRARY,
     SPECTRUM_TABLES,
+    STATISTICAL,
     V2_TABLES,
     ResultsLayout,
     decomposition_tables,
@@ -264,16 +267,17 @@ def measured_systems():
     return PSEUDO_SYSTEMS
 
 
-def bootstrap_batches():
-    return [str(RESULTS.bootstrap_batch(b)) for b in BATCHES]
+def bootstrap_batches(family=STATISTICAL):
+    return [str(RESULTS.bootstrap_batch(b, family)) for b in BATCHES]
 
 
-def bootstrap_tables():
-    return [str(RESULTS.bootstrap_table(name)) for name in observables(config)]
+def bootstrap_tables(family=STATISTICAL):
+    return [str(RESULTS.bootstrap_table(name, family)) for name in observables(config)]
 
 
 def bootstrap_outputs():
-    return [str(RESULTS.bootstrap_dir() / "summary.json")] + bootstrap_tables() if BATCHES else []
+    """The merged bands and summary of both replica families (none without replicas)."""
+    return [f for family in BOOTSTRAP_FAMILIES for f in [str(RESULTS.bootstrap_dir(family) / "summary.json"), *bootstrap_tables(family)]] if BATCHES else []
 
 
 def variation_outputs():

@@ -104,7 +104,8 @@ rule summary:
     """Headline numbers with their uncertainties (results/summary.md)."""
     input:
         systematics=systematics_outputs(),
-        batches=bootstrap_batches(),
+        batches=bootstrap_batches(STATISTICAL),
+        input_batches=bootstrap_batches(FIT_INPUTS),
         fits=decomposition_outputs() + flow_outputs(),
         truth=[str(RESULTS.measurement(s, f"truth_{f}_spectrum")) for s in PSEUDO_SYSTEMS for f in ("ctoe", "btoe")],
     output:

@@ -12,4 +12,5 @@ fit_replicas(
     snakemake.output[0], config, ResultsLayout(snakemake.params.results), first, count, list(snakemake.input.measured),
     snakemake.params.measured, list(snakemake.input.hfe), list(snakemake.input.hfe_v2), list(config["systems"]),
     list(snakemake.input.responses), load_expected_tables(snakemake.input.expected), snakemake.params.measurement_fingerprints,
+    snakemake.wildcards.family,
 )

@@ -8,5 +8,5 @@ log_to(snakemake.log[0])
 config = snakemake.params.config
 merge_replicas(
     dict(snakemake.output.items()), config, ResultsLayout(snakemake.params.results), list(snakemake.input.batches),
-    config["bootstrap"]["max_failed_fraction"], snakemake.params.fit_fingerprint,
+    config["bootstrap"]["max_failed_fraction"], snakemake.params.fit_fingerprint, snakemake.wildcards.family,
 )

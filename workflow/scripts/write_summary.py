@@ -8,6 +8,7 @@ from hfe.outputs.fit_tables import write_fit_tables
 from hfe.outputs.summary import write_summary
 
 log_to(snakemake.log[0])
-text = write_summary(snakemake.params.config, ResultsLayout(snakemake.params.results), snakemake.output[0], list(snakemake.input.batches))
+text = write_summary(snakemake.params.config, ResultsLayout(snakemake.params.results), snakemake.output[0], list(snakemake.input.batches),
+                     list(snakemake.input.input_batches))
 write_fit_tables(snakemake.params.config, ResultsLayout(snakemake.params.results), snakemake.output.fits)
 logging.info("\n%s", text)
