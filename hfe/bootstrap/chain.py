@@ -15,6 +15,7 @@ nominal analysis (pp fit, Pb-Pb fits on the replica pp fit, flow fits on the rep
 fits), all in memory. A replica whose fit fails (:class:`hfe.fitting.curve_fits.FitError`) is
 returned as failed.
 """
+
 from __future__ import annotations
 
 import logging
