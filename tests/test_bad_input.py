@@ -126,7 +126,10 @@ def test_resume_after_an_interrupt_with_the_same_command(tmp_path):
     profile redoes incomplete outputs) and the output equals an uninterrupted run's."""
     command = long_decay_job(tmp_path)
     # its own process group, as in a terminal: Ctrl-C signals Snakemake and its jobs
-    started = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # SIGINT back to its default in the child: a shell's background job (`cmd &`, e.g. a CI run
+    # started with nohup) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt
+    started = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     log = tmp_path / "results/logs/decay_chunk/decays/D0_0.log"
     while not log.exists() and time.time() < deadline:
