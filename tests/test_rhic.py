@@ -185,7 +185,8 @@ def test_rhic_analysis_runs_from_published_tables(rhic_run):
     summary = (rhic_run / "summary.md").read_text()
     assert "Analysis of published data" in summary and "pseudo" not in summary.lower()
     # bootstrap.replicas: 0 -> the quoted statistical error is the fit's (issue 19: it said "bootstrap")
-    assert "statistical: fit uncertainty (no bootstrap replicas were run)" in summary and "bootstrap 68 %" not in summary
+    assert "statistical: fit uncertainty, HFE statistics and fitted tables together (no bootstrap replicas were run)" in summary
+    assert "bootstrap 68 %" not in summary
     assert "PHENIX b->e R_AA MB" in summary and "STAR c->e R_AA 0-80%" in summary
     comparisons = json.loads((rhic_run / "nominal/decomposition/AuAu_MB/fit.json").read_text())["comparisons"]
     assert {c["quantity"] for c in comparisons} == {"beauty_fraction", "raa_btoe", "raa_ctoe", "raa_ratio"}
