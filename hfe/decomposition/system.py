@@ -263,7 +263,7 @@ def fit_system(
             for name, (low, high) in settings.raa_shape[model.flavour].get("limits", {}).items():
                 if f"{model.prefix}_{name}" in start:
                     limits[f"{model.prefix}_{name}"] = (-np.inf if low is None else low, np.inf if high is None else high)
-                    start[f"{model.prefix}_{name}"] = float(np.clip(start[f"{model.prefix}_{name}"], *limits[f"{model.prefix}_{name}"]))
+                    start[f"{model.prefix}_{name}"] = _within(start[f"{model.prefix}_{name}"], limits[f"{model.prefix}_{name}"])
         # the R_AA inputs' normalisation without <T_AA> (FitInputs): T_AA cancels in a yield
         nuisance_sigma["d0_raa_norm"] = normalisation_sigma(raa)
         datasets.append(raa_dataset("D0", raa, table_covariance(raa, correlation), charm, ("d0_raa_norm",)))
