@@ -56,3 +56,32 @@ def test_chi2_check_against_the_toys_covariance():
     check = chi2_check(toys, nominal)
     assert check["ratio"] == pytest.approx(1.0, abs=0.06)
     assert "not computed" in chi2_check(toys[:4], nominal)["note"]  # too few toys for a covariance
+
+
+def test_calibrated_p_value_maps_a_quoted_p_value_through_the_toys():
+    from hfe.coverage.ncq_calibration import calibrated_p_value
+
+    uniform = (np.arange(1000) + 0.5) / 1000
+    calibrated = calibrated_p_value(0.2, uniform)  # a calibrated test: the quoted p-value stands
+    assert calibrated["p_value"] == pytest.approx(0.2, abs=1e-3) and calibrated["error"] == pytest.approx(np.sqrt(0.2 * 0.8 / 1000))
+    conservative = np.sqrt(uniform)  # quoted p-values too large under the hypothesis (errors too big)
+    result = calibrated_p_value(0.3, conservative)
+    assert result["p_value"] == pytest.approx(0.09, abs=2e-3) and result["confidence_level"] == pytest.approx(0.91, abs=2e-3)
+    assert calibrated_p_value(0.001, conservative)["error"] == pytest.approx(1e-3)  # no toy below: the resolution 1/n
+
+
+def test_summary_calibrates_the_nominal_tests_with_its_toys(monkeypatch):
+    rng = np.random.default_rng(3)
+    toys = [{"toy": k, "valid": True, "bin_by_bin_p_value": float(rng.uniform()), "global_fit_p_value": float(rng.uniform() ** 0.5),
+             "bin_by_bin_residual": rng.standard_normal(2).tolist(), "tables": {}} for k in range(400)]
+    world = {"low": [1.0], "high": [2.0], "ctoe_v2": [0.1], "btoe_v2_ncq": [0.05]}
+    nominal = {"PbPb_0-10": {"ncq_deviation": {"bin_by_bin": {"p_value": 0.5, "residual": [1.0, -0.5], "residual_covariance": np.eye(2).tolist()},
+                                              "global_fit": {"p_value": 0.5}}, "ncq_asimov_hfe_v2": world}}
+    from hfe.coverage import ncq_calibration
+
+    monkeypatch.setattr(ncq_calibration, "V2_OBSERVABLES", {})  # these toys carry no v2 tables
+    summary = calibration_summary({"PbPb_0-10": toys}, 400, nominal)
+    calibrated = summary["PbPb_0-10"]["calibrated"]
+    assert calibrated["bin_by_bin"]["p_value"] == pytest.approx(0.5, abs=0.08)
+    assert calibrated["global_fit"]["p_value"] == pytest.approx(0.25, abs=0.07)  # P(sqrt(u) <= 0.5) = 0.25
+    assert "toy-calibrated CL" in calibration_markdown(summary)

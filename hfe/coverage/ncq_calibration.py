@@ -10,7 +10,9 @@ v2 analysis unchanged. Under this hypothesis the p-values of the NCQ tests are u
 test is calibrated: the fraction of toys with CL = 1 - p above 0.68 / 0.90 / 0.95 must be
 0.32 / 0.10 / 0.05 within binomial errors. Toy k is seeded by (seed, "ncq", k, system).
 The systematic terms of the claims table are not part of this calibration (they are
-variations, not fluctuations).
+variations, not fluctuations). The same toys calibrate the nominal tests: their toy-calibrated
+p-value is the fraction of toys with a quoted p-value at most the nominal one
+(:func:`calibrated_p_value`).
 """
 
 from __future__ import annotations
@@ -94,6 +96,21 @@ def false_positive_rates(p_values: np.ndarray) -> dict:
     return {"toys": n, "rates": rates, "ks_uniform_p_value": float(stats.kstest(p_values, "uniform").pvalue) if n > 1 else float("nan")}
 
 
+def calibrated_p_value(observed: float, toy_p_values: np.ndarray) -> dict:
+    """The toy-calibrated p-value of an observed test: the fraction of toys of the hypothesis
+    (beauty exactly NCQ) whose quoted p-value is at most the observed one, with its binomial
+    error; CL = 1 - p. Where the quoted p-values are not uniform under the hypothesis (a
+    conservative or too tight covariance), this is the p-value the quoted one stands for."""
+    toy_p_values = np.asarray(toy_p_values, dtype=float)
+    n = len(toy_p_values)
+    if n == 0 or not np.isfinite(observed):
+        return {"quoted_p_value": float(observed), "p_value": float("nan"), "error": float("nan"), "confidence_level": float("nan"), "toys": n}
+    p = float(np.mean(toy_p_values <= observed))
+    # a toy fraction of 0 (or 1) has no binomial spread: quote the resolution 1/n instead
+    error = float(max(np.sqrt(p * (1 - p) / n), 1.0 / n))
+    return {"quoted_p_value": float(observed), "p_value": p, "error": error, "confidence_level": 1.0 - p, "toys": n}
+
+
 def v2_coverage(toys: list[dict], truths: Mapping[str, np.ndarray], low: np.ndarray, high: np.ndarray, pt_range: tuple[float, float]) -> dict:
     """Per v2 observable: mean pull, pull width and coverage of the quoted (full-covariance)
     error over the toys, averaged over the bins inside ``pt_range`` (the truth: c -> e v2 of the
@@ -146,6 +163,9 @@ def calibration_summary(batches: Mapping[str, list[dict]], count: int, nominal: 
         if len(pulls):
             entry["amplitude_pull"] = {"mean": float(pulls.mean()), "width": float(pulls.std(ddof=1)) if len(pulls) > 1 else float("nan")}
         if nominal and system in nominal and len(valid) > 1:
+            observed = nominal[system]["ncq_deviation"]
+            entry["calibrated"] = {test: calibrated_p_value(observed[test]["p_value"], np.array([t[f"{test}_p_value"] for t in valid]))
+                                   for test in TESTS if "p_value" in observed.get(test, {})}
             entry["chi2_check"] = chi2_check(valid, nominal[system]["ncq_deviation"]["bin_by_bin"])
             world = nominal[system]["ncq_asimov_hfe_v2"]
             truths = {name: np.asarray(world[name]) for name in ("ctoe_v2", "btoe_v2_ncq")}
@@ -166,6 +186,13 @@ def calibration_markdown(summary: dict) -> str:
             pull = entry.get("amplitude_pull") if test == "global_fit" else None
             pull_text = f"{pull['mean']:+.2f} / {pull['width']:.2f}" if pull else "—"
             lines.append(f"| {system} | {test} | {r['toys']} | " + " | ".join(cells) + f" | {r['ks_uniform_p_value']:.3f} | {pull_text} |")
+    calibrated = [(system, test, c) for system, entry in summary.items() for test, c in entry.get("calibrated", {}).items()]
+    if calibrated:
+        lines += ["", "## The nominal NCQ tests with toy-calibrated CL", "",
+                  "Calibrated p = fraction of the toys (beauty exactly NCQ) whose quoted p-value is at most the nominal one.", "",
+                  "| system | test | quoted p (CL) | calibrated p ± error (CL) |", "|---|---|---|---|"]
+        lines += [f"| {system} | {test} | {c['quoted_p_value']:.3f} ({1 - c['quoted_p_value']:.3f}) | "
+                  f"{c['p_value']:.3f} ± {c['error']:.3f} ({c['confidence_level']:.3f}) |" for system, test, c in calibrated]
     checks = [(system, entry["chi2_check"]) for system, entry in summary.items() if "propagated" in entry.get("chi2_check", {})]
     if checks:
         lines += ["", "## The bin-by-bin NCQ χ² with the propagated covariance against brute force", "",
