@@ -85,3 +85,19 @@ def test_summary_calibrates_the_nominal_tests_with_its_toys(monkeypatch):
     assert calibrated["bin_by_bin"]["p_value"] == pytest.approx(0.5, abs=0.08)
     assert calibrated["global_fit"]["p_value"] == pytest.approx(0.25, abs=0.07)  # P(sqrt(u) <= 0.5) = 0.25
     assert "toy-calibrated CL" in calibration_markdown(summary)
+
+
+def test_toys_that_test_fewer_bins_or_none_are_handled():
+    """A toy whose f_b falls below flow.min_beauty_fraction in a window bin tests fewer bins (a
+    residual of another length) or none (p = NaN): measured on 500 toys of the default run."""
+    from hfe.coverage.ncq_calibration import calibrated_p_value, chi2_check
+
+    rng = np.random.default_rng(12)
+    covariance = np.eye(2)
+    toys = [{"bin_by_bin_residual": r.tolist()} for r in rng.multivariate_normal([0, 0], covariance, size=400)]
+    toys += [{"bin_by_bin_residual": [0.3]}, {"bin_by_bin_residual": []}]
+    check = chi2_check(toys, {"residual": [1.0, -1.0], "residual_covariance": covariance.tolist()})
+    assert check["n_toys"] == 400 and check["ratio"] == pytest.approx(1.0, abs=0.15)
+    rates = false_positive_rates(np.array([0.5, 0.01, np.nan]))
+    assert rates["toys"] == 2 and rates["untested"] == 1 and rates["rates"]["0.95"]["rate"] == 0.5
+    assert calibrated_p_value(0.2, np.array([0.1, 0.3, np.nan]))["p_value"] == 0.5

@@ -87,13 +87,15 @@ def false_positive_rates(p_values: np.ndarray) -> dict:
     """Fraction of toys whose CL = 1 - p exceeds each level, with its binomial error, against
     the nominal 1 - level; the Kolmogorov-Smirnov p-value of the p-values' uniformity."""
     p_values = np.asarray(p_values, dtype=float)
+    untested = int(np.sum(~np.isfinite(p_values)))  # a toy without a bin to test (every f_b below flow.min_beauty_fraction)
+    p_values = p_values[np.isfinite(p_values)]
     n = len(p_values)
     rates = {}
     for level in CONFIDENCE_LEVELS:
         rate = float(np.mean(1 - p_values > level)) if n else float("nan")
         nominal = 1 - level
         rates[f"{level:.2f}"] = {"rate": rate, "nominal": nominal, "error": float(np.sqrt(nominal * (1 - nominal) / n)) if n else float("nan")}
-    return {"toys": n, "rates": rates, "ks_uniform_p_value": float(stats.kstest(p_values, "uniform").pvalue) if n > 1 else float("nan")}
+    return {"toys": n, "untested": untested, "rates": rates, "ks_uniform_p_value": float(stats.kstest(p_values, "uniform").pvalue) if n > 1 else float("nan")}
 
 
 def calibrated_p_value(observed: float, toy_p_values: np.ndarray) -> dict:
@@ -102,6 +104,7 @@ def calibrated_p_value(observed: float, toy_p_values: np.ndarray) -> dict:
     error; CL = 1 - p. Where the quoted p-values are not uniform under the hypothesis (a
     conservative or too tight covariance), this is the p-value the quoted one stands for."""
     toy_p_values = np.asarray(toy_p_values, dtype=float)
+    toy_p_values = toy_p_values[np.isfinite(toy_p_values)]  # toys without a bin to test
     n = len(toy_p_values)
     if n == 0 or not np.isfinite(observed):
         return {"quoted_p_value": float(observed), "p_value": float("nan"), "error": float("nan"), "confidence_level": float("nan"), "toys": n}
@@ -135,9 +138,12 @@ def v2_coverage(toys: list[dict], truths: Mapping[str, np.ndarray], low: np.ndar
 
 def chi2_check(toys: list[dict], nominal_test: dict) -> dict:
     """The nominal bin-by-bin NCQ chi2 with the propagated covariance against the same chi2 with
-    the covariance of the toys' residuals (brute force: every input redrawn, the analysis rerun)."""
-    residuals = np.array([t["bin_by_bin_residual"] for t in toys])
+    the covariance of the toys' residuals (brute force: every input redrawn, the analysis rerun).
+    Only toys that test the nominal's bins count: a toy whose f_b falls below
+    ``flow.min_beauty_fraction`` in a window bin tests fewer bins."""
     nominal = np.asarray(nominal_test["residual"], dtype=float)
+    toys = [t for t in toys if len(t["bin_by_bin_residual"]) == len(nominal)]
+    residuals = np.array([t["bin_by_bin_residual"] for t in toys]).reshape(len(toys), len(nominal))
     if len(toys) < 5 * max(len(nominal), 1):  # a sample covariance needs many more toys than dimensions
         return {"n_toys": len(toys), "note": f"not computed: {len(toys)} toys for a {len(nominal)}-dimensional covariance"}
     propagated = covariance_chi2(nominal, np.asarray(nominal_test["residual_covariance"], dtype=float))
@@ -185,7 +191,8 @@ def calibration_markdown(summary: dict) -> str:
             cells = [f"{r['rates'][k]['rate']:.3f} ({r['rates'][k]['nominal']:.2f} ± {r['rates'][k]['error']:.3f})" for k in ("0.68", "0.90", "0.95")]
             pull = entry.get("amplitude_pull") if test == "global_fit" else None
             pull_text = f"{pull['mean']:+.2f} / {pull['width']:.2f}" if pull else "—"
-            lines.append(f"| {system} | {test} | {r['toys']} | " + " | ".join(cells) + f" | {r['ks_uniform_p_value']:.3f} | {pull_text} |")
+            toys = f"{r['toys']}" + (f" (+{r['untested']} without a bin to test)" if r.get("untested") else "")
+            lines.append(f"| {system} | {test} | {toys} | " + " | ".join(cells) + f" | {r['ks_uniform_p_value']:.3f} | {pull_text} |")
     calibrated = [(system, test, c) for system, entry in summary.items() for test, c in entry.get("calibrated", {}).items()]
     if calibrated:
         lines += ["", "## The nominal NCQ tests with toy-calibrated CL", "",
