@@ -118,6 +118,11 @@ def _start_and_limits(models, starts: Mapping[str, Mapping[str, float]]) -> tupl
     return start, limits
 
 
+def model_parameters(model: FlavourModel) -> list[str]:
+    """The free parameters of a model's own shape (without its prefix)."""
+    return [p for p in FORMS[model.form].parameters if p not in model.fixed]
+
+
 def _within(value: float, limit: tuple | None) -> float:
     """``value`` moved inside ``limit`` = (low, high) (None or infinite: open)."""
     low, high = limit or (None, None)
@@ -254,8 +259,10 @@ def fit_system(
         datasets, nuisance_sigma = pp_datasets(settings, pp_hfe, *pp_models, inputs, info, "pp ")
         pp_start = {m.prefix: {p: pp_fit["parameters"][f"{m.prefix}_{p}"] for p in FORMS[m.form].parameters if p not in m.fixed}
                     for m in pp_models}
-        starts = {
-            model.prefix: _raa_start(model.form, table, settings.raa_shape[model.flavour].get("parameters", {}))
+        starts = {  # a fit to the R_AA table, unless start_from gives every parameter of the shape
+            model.prefix: {p: start_from[f"{model.prefix}_{p}"] for p in model_parameters(model)}
+            if start_from and all(f"{model.prefix}_{p}" in start_from for p in model_parameters(model))
+            else _raa_start(model.form, table, settings.raa_shape[model.flavour].get("parameters", {}))
             for model, table in ((charm, raa), (beauty, np_raa))
         }
         start, limits = _start_and_limits((*pp_models, charm, beauty), {**pp_start, **starts})
