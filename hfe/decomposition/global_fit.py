@@ -339,7 +339,7 @@ def global_fit(
         # a HESSE matrix that is not positive definite at MIGRAD's minimum (nearly degenerate
         # parameters of the R_AA shapes): MIGRAD again with strategy 2, which computes and checks
         # the full second derivatives as it goes. Measured: it makes the nominal 0-10 % fit's
-        # covariance accurate (chi2 -1.5e-5) and the toys' forced covariances accurate (docs/coverage.md)
+        # covariance accurate (chi2 -1.5e-5) and most of the toys' (docs/decomposition.md)
         log.info("global fit: HESSE covariance not accurate; MIGRAD again with strategy 2")
         minuit.strategy = 2
         minuit.migrad(ncall=20000)

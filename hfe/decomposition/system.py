@@ -118,11 +118,6 @@ def _start_and_limits(models, starts: Mapping[str, Mapping[str, float]]) -> tupl
     return start, limits
 
 
-def model_parameters(model: FlavourModel) -> list[str]:
-    """The free parameters of a model's own shape (without its prefix)."""
-    return [p for p in FORMS[model.form].parameters if p not in model.fixed]
-
-
 def _within(value: float, limit: tuple | None) -> float:
     """``value`` moved inside ``limit`` = (low, high) (None or infinite: open)."""
     low, high = limit or (None, None)
@@ -260,8 +255,8 @@ def fit_system(
         pp_start = {m.prefix: {p: pp_fit["parameters"][f"{m.prefix}_{p}"] for p in FORMS[m.form].parameters if p not in m.fixed}
                     for m in pp_models}
         starts = {  # a fit to the R_AA table, unless start_from gives every parameter of the shape
-            model.prefix: {p: start_from[f"{model.prefix}_{p}"] for p in model_parameters(model)}
-            if start_from and all(f"{model.prefix}_{p}" in start_from for p in model_parameters(model))
+            model.prefix: {name.removeprefix(f"{model.prefix}_"): start_from[name] for name in model.own_parameter_names}
+            if start_from and all(name in start_from for name in model.own_parameter_names)
             else _raa_start(model.form, table, settings.raa_shape[model.flavour].get("parameters", {}))
             for model, table in ((charm, raa), (beauty, np_raa))
         }
