@@ -348,8 +348,9 @@ def test_quicklook_targets_do_not_wait_for_bootstrap_or_variations(workdir, tmp_
 
 
 def test_coverage_toys_run_in_batches_and_their_truth_is_the_event_truth(workdir):
-    """`snakemake coverage` on the finished run: 4 toys per system in batches of 2, every fit
-    valid, every observable summarised; the toys' true c -> e and b -> e (the truth folded through
+    """`snakemake coverage` on the finished run: 4 + 2 toys per system in batches of 2, every fit
+    valid, every observable summarised and calibrated (toys 0-3) and checked (toys 4-5), the
+    calibrated nominal tables written; the toys' true c -> e and b -> e (the truth folded through
     the responses) agree with the truth tables of the pseudo-events within their MC errors."""
     import json
 
@@ -357,12 +358,23 @@ def test_coverage_toys_run_in_batches_and_their_truth_is_the_event_truth(workdir
 
     result = run_snakemake(workdir, targets=("coverage",))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert len(list((workdir / "results/toys/PbPb_0-10").glob("batch_*.json"))) == 2
+    assert len(list((workdir / "results/toys/PbPb_0-10").glob("batch_*.json"))) == 3
+    assert len(list((workdir / "results/toys/ncq/PbPb_0-10").glob("batch_*.json"))) == 2  # NCQ: toys.count only
     summary = json.loads((workdir / "results/toys/coverage.json").read_text())
+    errors = json.loads((workdir / "results/toys/error_calibration.json").read_text())
+    assert errors["calibration_toys"] == [0, 3] and errors["validation_toys"] == [4, 5]
     for system, names in (("pp", 3), ("PbPb_0-10", 6), ("PbPb_30-50", 6)):
         entry = summary["systems"][system]
-        assert entry["n_toys"] == 4 and entry["n_failed"] == 0 and entry["p_values"]["n"] == 4
+        assert entry["n_toys"] == 6 and entry["n_failed"] == 0 and entry["p_values"]["n"] == 6
         assert len(entry["observables"]) == names and all(o["bins_used"] > 0 for o in entry["observables"].values())
+        assert len(errors["systems"][system]["calibration"]) == names
+        for name, cal in errors["systems"][system]["calibration"].items():
+            assert cal["scale"] >= 1 and cal["n_toys"] == 4 and "coverage" in cal["validation"]
+            nominal = load_table(workdir / f"results/nominal/decomposition/{system}/{name}.csv")
+            calibrated = load_table(workdir / f"results/toys/calibrated/{system}/{name}.csv")
+            inside = (nominal.pt_low >= 1.0) & (nominal.pt_high <= 8.0)
+            np.testing.assert_allclose(calibrated.symmetric_stat[inside], cal["scale"] * nominal.symmetric_stat[inside], rtol=1e-8)
+            np.testing.assert_allclose(calibrated.value[~inside], nominal.value[~inside], rtol=1e-9)
     calibration = json.loads((workdir / "results/toys/ncq_calibration.json").read_text())  # the NCQ test's false positives
     assert set(calibration) == {"PbPb_0-10", "PbPb_30-50"} and all(e["toys"] == 4 for e in calibration.values())
     assert all(0 <= e["bin_by_bin"]["rates"]["0.95"]["rate"] <= 1 for e in calibration.values())

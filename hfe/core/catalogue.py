@@ -64,6 +64,11 @@ def decomposition_tables(kind: str) -> tuple[str, ...]:
     return DECOMPOSITION_TABLES + (RAA_TABLES if kind == "PbPb" else ())
 
 
+def calibrated_tables(kind: str) -> tuple[str, ...]:
+    """The results of a system of ``kind`` whose errors the toys calibrate (the global fit's)."""
+    return REPLICATED_SPECTRUM_OBSERVABLES + (RAA_TABLES if kind == "PbPb" else ())
+
+
 # the config keys observables() reads: the params of every rule that calls it
 OBSERVABLE_KEYS = ("systems.*.kind", "decomposition.hfe_tables", "flow.dmeson_v2", "flow.hfe_v2_tables")
 
@@ -127,6 +132,10 @@ class ResultsLayout:
 
     def bootstrap_measurement(self, system: str, batch) -> Path:
         return self.root / "bootstrap" / "measurement" / system / f"batch_{batch}.npz"
+
+    def calibrated(self, system: str, table: str) -> Path:
+        """A nominal result with the toys' calibration of its errors (``snakemake coverage``)."""
+        return self.root / "toys" / "calibrated" / system / f"{table}.csv"
 
     def systematics_table(self, name: str) -> Path:
         return self.root / "systematics" / f"{name}.csv"

@@ -66,11 +66,19 @@ def observable_coverage(pulls: np.ndarray, low, high, min_toys: int = MIN_TOYS_P
     }
 
 
+def inside_range(low, high, pt_range) -> np.ndarray:
+    """Bins [low, high] inside ``pt_range`` (GeV/c; every bin if None)."""
+    low, high = np.asarray(low, float), np.asarray(high, float)
+    if pt_range is None:
+        return np.ones(len(low), bool)
+    return (low >= pt_range[0] - 1e-9) & (high <= pt_range[1] + 1e-9)
+
+
 def system_coverage(toys: Sequence[Mapping], truth: Mapping[str, np.ndarray], low, high, pt_range=None) -> dict:
     """Coverage of every observable of one system, restricted to the bins inside ``pt_range``
     (GeV/c) if given, and the uniformity of its fit p-values."""
     low, high = np.asarray(low, float), np.asarray(high, float)
-    inside = np.ones(len(low), bool) if pt_range is None else (low >= pt_range[0] - 1e-9) & (high <= pt_range[1] + 1e-9)
+    inside = inside_range(low, high, pt_range)
     min_toys = min(MIN_TOYS_PER_BIN, len(toys))  # a short test run still summarises its bins
     observables = {
         name: observable_coverage(bin_pulls(toys, name, np.asarray(values, float))[:, inside], low[inside], high[inside], min_toys)
@@ -117,18 +125,26 @@ def coverage_markdown(summary: Mapping) -> list[str]:
     return lines
 
 
-def coverage_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, count: int) -> dict:
-    """The coverage of every system from the toy batches (any batching: toys are taken in
-    index order, and every index 0..count-1 must be there exactly once per system)."""
+def toys_by_system(batches: Sequence[Mapping], count: int, systems) -> dict[str, list]:
+    """The toys of each of ``systems`` present in ``batches`` in index order (any batching);
+    every index 0..count-1 must be there exactly once per system."""
     by_system: dict[str, list] = {}
     for batch in batches:
         by_system.setdefault(batch["system"], []).extend(batch["toys"])
-    systems = {}
-    for system in [s for s in expected["observables"] if s in by_system]:
+    ordered = {}
+    for system in [s for s in systems if s in by_system]:
         toys = sorted(by_system[system], key=lambda t: t["toy"])
         indices = [t["toy"] for t in toys]
         if indices != list(range(count)):
             raise ValueError(f"{system}: toy batches hold toys {indices[:5]}..., expected each of 0..{count - 1} once")
+        ordered[system] = toys
+    return ordered
+
+
+def coverage_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, count: int) -> dict:
+    """The coverage of every system from the toy batches (:func:`toys_by_system`)."""
+    systems = {}
+    for system, toys in toys_by_system(batches, count, expected["observables"]).items():
         low, high, truth = read_true_observables(expected, system)
         systems[system] = system_coverage(toys, truth, low, high, pt_range)
     return {

@@ -24,6 +24,7 @@ from hfe.core.catalogue import (
     STATISTICAL,
     V2_TABLES,
     ResultsLayout,
+    calibrated_tables,
     decomposition_tables,
     measurement_tables,
     observables,
@@ -82,7 +83,9 @@ FLOW_SYSTEMS = flow_systems(config) or ["<none>"]  # nucleus-nucleus systems wit
 BOOTSTRAP = config["bootstrap"]
 BATCHES = list(range(math.ceil(BOOTSTRAP["replicas"] / BOOTSTRAP["batch_size"])))
 TOYS = config["toys"]
-TOY_BATCHES = list(range(math.ceil(TOYS["count"] / TOYS["batch_size"])))
+TOY_TOTAL = TOYS["count"] + TOYS["validation_count"]  # fit-level toys: the calibration set, then the validation set
+TOY_BATCHES = list(range(math.ceil(TOY_TOTAL / TOYS["batch_size"])))
+NCQ_TOY_BATCHES = list(range(math.ceil(TOYS["count"] / TOYS["batch_size"])))
 FIGURE_NAMES = figure_names(config)
 QUICKLOOK_NAMES = figure_names(config, QUICKLOOK_KINDS)
 
@@ -240,16 +243,22 @@ def batch_replicas(batch):
     return first, min(BOOTSTRAP["batch_size"], BOOTSTRAP["replicas"] - first)
 
 
-def toy_indices(batch):
-    """The toy indices of one batch (seeds depend on the index only)."""
+def toy_indices(batch, total):
+    """The toy indices of one batch of ``total`` toys (seeds depend on the index only)."""
     first = int(batch) * TOYS["batch_size"]
-    return list(range(first, min(first + TOYS["batch_size"], TOYS["count"])))
+    return list(range(first, min(first + TOYS["batch_size"], total)))
+
+
+def calibrated_outputs():
+    """The nominal results with the toys' calibration of their errors, every system."""
+    return [str(RESULTS.calibrated(s, t)) for s in SYSTEMS for t in calibrated_tables(config["systems"][s]["kind"])]
 
 
 def toy_outputs():
     pbpb = [s for s in FLOW_SYSTEMS if s in PSEUDO_SYSTEMS]
     ncq = [f"{RES}/toys/ncq_calibration.json", f"{RES}/toys/ncq_calibration.md"] if pbpb else []
-    return [f"{RES}/toys/coverage.json", f"{RES}/toys/coverage.md", f"{RES}/toys/coverage.png", *ncq]
+    return [f"{RES}/toys/coverage.json", f"{RES}/toys/coverage.md", f"{RES}/toys/coverage.png",
+            f"{RES}/toys/error_calibration.md", *calibrated_outputs(), *ncq]
 
 
 # the config keys the bootstrap's measurement and fit batches read (their fingerprints)

@@ -44,7 +44,7 @@ rule toy_batch:
     params:
         code=package_code("toy_batch.py"),
         config=config_params("seed", "decomposition", "systems"),
-        toys=lambda wc: toy_indices(wc.toy_batch),
+        toys=lambda wc: toy_indices(wc.toy_batch, TOY_TOTAL),
     log:
         f"{RES}/logs/toys/{{system}}_{{toy_batch}}.log",
     conda:
@@ -58,16 +58,20 @@ rule toy_batch:
 
 
 rule coverage_summary:
-    """Mean pull, pull width and coverage per system, observable and bin; p-value uniformity."""
+    """Mean pull, pull width and coverage per system, observable and bin (every toy);
+    p-value uniformity; the calibration of the errors (the calibration toys) and its check (the
+    validation toys)."""
     input:
         expected=f"{RES}/toys/expected.json",
         batches=expand(f"{RES}/toys/{{system}}/batch_{{toy_batch}}.json", system=SYSTEMS, toy_batch=TOY_BATCHES),
     output:
         summary=f"{RES}/toys/coverage.json",
         table=f"{RES}/toys/coverage.md",
+        calibration=f"{RES}/toys/error_calibration.json",
+        calibration_table=f"{RES}/toys/error_calibration.md",
     params:
         code=package_code("coverage_summary.py"),
-        config=config_params("toys.pt_range", "toys.count"),
+        config=config_params("toys.pt_range", "toys.count", "toys.validation_count"),
     log:
         f"{RES}/logs/toys/coverage.log",
     conda:
@@ -78,6 +82,28 @@ rule coverage_summary:
         runtime=5,
     script:
         "../scripts/coverage_summary.py"
+
+
+rule calibrated_results:
+    """The nominal results of the global fit with the toys' calibration of their errors."""
+    input:
+        calibration=f"{RES}/toys/error_calibration.json",
+        tables=[str(RESULTS.decomposition(s, t)) for s in SYSTEMS for t in calibrated_tables(config["systems"][s]["kind"])],
+    output:
+        calibrated_outputs(),
+    params:
+        code=package_code("calibrate_results.py"),
+        config=config_params("toys.pt_range"),
+    log:
+        f"{RES}/logs/toys/calibrated_results.log",
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=5,
+    script:
+        "../scripts/calibrate_results.py"
 
 
 rule coverage_figure:
@@ -120,7 +146,7 @@ rule ncq_toy_batch:
     params:
         code=package_code("ncq_toy_batch.py"),
         config=config_params("seed", "flow", "decomposition", "systems.{system}"),
-        toys=lambda wc: toy_indices(wc.toy_batch),
+        toys=lambda wc: toy_indices(wc.toy_batch, TOYS["count"]),
     log:
         f"{RES}/logs/toys/ncq_{{system}}_{{toy_batch}}.log",
     conda:
@@ -136,7 +162,7 @@ rule ncq_toy_batch:
 rule ncq_calibration:
     """False-positive rates of the NCQ tests at CL 0.68 / 0.90 / 0.95 when beauty is exactly NCQ."""
     input:
-        batches=expand(f"{RES}/toys/ncq/{{system}}/batch_{{toy_batch}}.json", system=PBPB_SYSTEMS, toy_batch=TOY_BATCHES),
+        batches=expand(f"{RES}/toys/ncq/{{system}}/batch_{{toy_batch}}.json", system=PBPB_SYSTEMS, toy_batch=NCQ_TOY_BATCHES),
         flows=[str(RESULTS.flow_summary(s, NOMINAL)) for s in PBPB_SYSTEMS],
     output:
         summary=f"{RES}/toys/ncq_calibration.json",
