@@ -118,13 +118,14 @@ def test_pseudo_inputs_take_the_truths_expectation_with_the_published_errors():
 
     config = load_config("config/config.yaml")
     published = FitInputs.load(config)
-    config["decomposition"]["input_tables"]["nonprompt_raa"] = "pseudo"
+    config["decomposition"]["input_tables"].update(nonprompt_raa="pseudo", dmeson_v2="pseudo")
     with pytest.raises(ConfigError, match="input_tables.*nonprompt_raa"):
         FitInputs.load(config)
     expected = {label: 0.5 * t.value for label, t in published.labelled().items()}
     pseudo = FitInputs.load(config, expected=expected)
-    for system, table in pseudo.nonprompt_raa.items():
-        original = published.nonprompt_raa[system]
+    assert set(pseudo.dmeson_v2) == {"PbPb_0-10", "PbPb_30-50"}
+    pairs = [(pseudo.nonprompt_raa[s], published.nonprompt_raa[s]) for s in pseudo.nonprompt_raa]
+    for table, original in pairs + [(pseudo.dmeson_v2[s], published.dmeson_v2[s]) for s in pseudo.dmeson_v2]:
         np.testing.assert_array_equal(table.pt_low, original.pt_low)
         np.testing.assert_array_equal(table.value, 0.5 * original.value)
         assert table.uncertainties.keys() == original.uncertainties.keys()

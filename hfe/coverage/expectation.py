@@ -99,7 +99,8 @@ class TruthExpectation:
 
     def table(self, kind: str, table: MeasurementTable, system: str, pp_system: str | None = None) -> np.ndarray:
         """Expected values of a table of ``kind`` (``d0``, ``nonprompt``, ``d0_raa``,
-        ``nonprompt_raa``, ``hfe``) at its bins."""
+        ``nonprompt_raa``, ``hfe``, ``dmeson_v2``) at its bins. The D-meson v2 is the truth's D0
+        v2 averaged over each bin in pT, as the flow fit compares its curve to the table."""
         low, high = table.pt_low, table.pt_high
         if kind == "hfe":
             return sum(self.electrons_in(system, f, low, high) for f in FLAVOURS)
@@ -111,6 +112,8 @@ class TruthExpectation:
             return bin_average(self.hadron(system, "D0"), low, high) / bin_average(self.hadron(pp_system, "D0"), low, high) / self._taa(system)
         if kind == "nonprompt_raa":
             return self._nonprompt(system, low, high) / self._nonprompt(pp_system, low, high) / self._taa(system)
+        if kind == "dmeson_v2":
+            return bin_average(self.truth.hadron_v2(system, "D0"), low, high)
         raise ValueError(f"unknown table kind {kind!r}")
 
     def _taa(self, system: str) -> float:

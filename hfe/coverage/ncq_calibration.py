@@ -83,13 +83,18 @@ def run_ncq_toy(
     return out
 
 
+def tested(p_values) -> np.ndarray:
+    """The finite p-values: a NaN is a toy without a bin to test (every f_b below
+    flow.min_beauty_fraction)."""
+    p_values = np.asarray(p_values, dtype=float)
+    return p_values[np.isfinite(p_values)]
+
+
 def false_positive_rates(p_values: np.ndarray) -> dict:
     """Fraction of toys whose CL = 1 - p exceeds each level, with its binomial error, against
     the nominal 1 - level; the Kolmogorov-Smirnov p-value of the p-values' uniformity."""
-    p_values = np.asarray(p_values, dtype=float)
-    untested = int(np.sum(~np.isfinite(p_values)))  # a toy without a bin to test (every f_b below flow.min_beauty_fraction)
-    p_values = p_values[np.isfinite(p_values)]
-    n = len(p_values)
+    finite = tested(p_values)
+    untested, p_values, n = len(p_values) - len(finite), finite, len(finite)
     rates = {}
     for level in CONFIDENCE_LEVELS:
         rate = float(np.mean(1 - p_values > level)) if n else float("nan")
@@ -103,8 +108,7 @@ def calibrated_p_value(observed: float, toy_p_values: np.ndarray) -> dict:
     (beauty exactly NCQ) whose quoted p-value is at most the observed one, with its binomial
     error; CL = 1 - p. Where the quoted p-values are not uniform under the hypothesis (a
     conservative or too tight covariance), this is the p-value the quoted one stands for."""
-    toy_p_values = np.asarray(toy_p_values, dtype=float)
-    toy_p_values = toy_p_values[np.isfinite(toy_p_values)]  # toys without a bin to test
+    toy_p_values = tested(toy_p_values)
     n = len(toy_p_values)
     if n == 0 or not np.isfinite(observed):
         return {"quoted_p_value": float(observed), "p_value": float("nan"), "error": float("nan"), "confidence_level": float("nan"), "toys": n}
@@ -172,7 +176,7 @@ def calibration_summary(batches: Mapping[str, list[dict]], count: int, nominal: 
             observed = nominal[system]["ncq_deviation"]
             entry["calibrated"] = {test: calibrated_p_value(observed[test]["p_value"], np.array([t[f"{test}_p_value"] for t in valid]))
                                    for test in TESTS if "p_value" in observed.get(test, {})}
-            entry["chi2_check"] = chi2_check(valid, nominal[system]["ncq_deviation"]["bin_by_bin"])
+            entry["chi2_check"] = chi2_check(valid, observed["bin_by_bin"])
             world = nominal[system]["ncq_asimov_hfe_v2"]
             truths = {name: np.asarray(world[name]) for name in ("ctoe_v2", "btoe_v2_ncq")}
             entry["v2_coverage"] = v2_coverage(valid, truths, np.asarray(world["low"]), np.asarray(world["high"]), pt_range)

@@ -34,13 +34,11 @@ log = logging.getLogger(__name__)
 
 
 def expected_tables(expectation: TruthExpectation, inputs: FitInputs, hfe: Mapping[str, MeasurementTable], pp_system: str | None) -> dict:
-    """Expected values of every table by label: ``inputs.labelled()`` (flow tables excluded) and
-    ``hfe_<system>`` for each HFE spectrum."""
+    """Expected values of every table by label: ``inputs.labelled()`` (the D-meson v2 included:
+    a pseudo input of the flow fit) and ``hfe_<system>`` for each HFE spectrum."""
     out = {}
     for label, table in inputs.labelled().items():
         kind = input_kind(label)
-        if kind == "dmeson_v2":
-            continue  # flow is not part of the fit-level toys
         system = pp_system if kind.endswith("_pp") else label[len(kind) + 1:]
         out[label] = expectation.table(kind.removesuffix("_pp"), table, system, pp_system)
     for system, table in hfe.items():
@@ -49,10 +47,12 @@ def expected_tables(expectation: TruthExpectation, inputs: FitInputs, hfe: Mappi
 
 
 def toy_inputs(inputs: FitInputs, expected: Mapping[str, np.ndarray], correlation, seed: int, toy: int) -> FitInputs:
-    """The published fit inputs of toy ``toy`` (tables without an expectation stay as they are)."""
+    """The published fit inputs of toy ``toy`` (tables without an expectation stay as they are;
+    the D-meson v2 too: flow is not part of the fit-level toys, the NCQ toys draw it)."""
     labelled = inputs.labelled()
     return inputs.with_tables(
-        {label: draw_toy_table(labelled[label], expected[label], correlation, seed, label, toy) for label in expected if label in labelled}
+        {label: draw_toy_table(labelled[label], expected[label], correlation, seed, label, toy)
+         for label in expected if label in labelled and input_kind(label) != "dmeson_v2"}
     )
 
 
