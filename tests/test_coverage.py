@@ -175,3 +175,15 @@ def test_calibrated_values_change_only_inside_the_calibrated_range_and_counts_ar
     np.testing.assert_allclose(widened, [0.1, 0.4, 0.3])
     with pytest.raises(ValueError, match=r"calibration toys \(toys.count = 50\) must be between 1 and the 40 toys per system"):
         calibration_summary(EXPECTED, [{"system": "pp", "toys": _records(40)}], (1.0, 4.0), 40, 50)
+
+
+def test_the_nominal_fit_p_value_is_calibrated_on_the_toys_chi2():
+    """Toy-calibrated p = fraction of toys with chi2 >= the nominal's; at least 1/n when none is."""
+    toys = _records(40)
+    for k, toy in enumerate(toys):
+        toy["chi2"] = float(k)  # 0 .. 39
+    summary = coverage_summary(EXPECTED, [{"system": "pp", "toys": toys}], (1.0, 4.0), 40, {"pp": 30.0})["systems"]["pp"]
+    assert summary["nominal_fit"]["p_value"] == pytest.approx(10 / 40) and summary["nominal_fit"]["toys"] == 40
+    assert summary["p_values"]["mean_chi2"] == pytest.approx(19.5)
+    low = coverage_summary(EXPECTED, [{"system": "pp", "toys": toys}], (1.0, 4.0), 40, {"pp": 99.0})["systems"]["pp"]["nominal_fit"]
+    assert low["p_value"] == 0.0 and low["error"] == pytest.approx(1 / 40)

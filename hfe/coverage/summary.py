@@ -85,6 +85,7 @@ def system_coverage(toys: Sequence[Mapping], truth: Mapping[str, np.ndarray], lo
         for name, values in truth.items()
     }
     p_values = np.array([t["p_value"] for t in toys if t["valid"]], dtype=float)
+    chi2 = np.array([t["chi2"] for t in toys if t["valid"]], dtype=float)
     ks = stats.kstest(p_values, "uniform") if len(p_values) > 1 else None
     statuses = [t.get("covariance_status", "not recorded") for t in toys if t["valid"]]
     return {
@@ -97,6 +98,10 @@ def system_coverage(toys: Sequence[Mapping], truth: Mapping[str, np.ndarray], lo
             "ks_statistic": float(ks.statistic) if ks else float("nan"),
             "ks_p_value": float(ks.pvalue) if ks else float("nan"),
             "test": "Kolmogorov-Smirnov of the fit p-values (chi2 of the fit's covariance) against uniform on [0, 1]",
+            # the toys' mean chi2 against the ndf: an effective ndf where the fit is not linear
+            "mean_chi2": float(np.mean(chi2)) if len(chi2) else float("nan"),
+            "mean_chi2_error": float(np.std(chi2, ddof=1) / np.sqrt(len(chi2))) if len(chi2) > 1 else float("nan"),
+            "ndf": int(next(t["ndf"] for t in toys if t["valid"])) if len(chi2) else None,
         },
         "observables": observables,
     }
@@ -117,11 +122,15 @@ def coverage_markdown(summary: Mapping) -> list[str]:
                 f"| {system} | {name} | {obs['bins_used']} | {obs['coverage']:.3f} | {obs['mean_pull']:+.3f} | {obs['pull_width']:.3f} | "
                 f"{worst['pt_low']:g}–{worst['pt_high']:g}: {worst['coverage']:.3f}, {worst['mean_pull']:+.3f} |"
             )
-    lines += ["", "| system | toys | failed | fit covariance (MIGRAD/HESSE) | mean p | KS p-value (p-values uniform) |", "|---|---|---|---|---|---|"]
+    lines += ["", "| system | toys | failed | fit covariance (MIGRAD/HESSE) | mean p | KS p-value (p-values uniform) | mean chi2 / ndf | "
+              "nominal fit: chi2, toy-calibrated p |", "|---|---|---|---|---|---|---|---|"]
     for system, entry in summary["systems"].items():
         p = entry["p_values"]
         statuses = ", ".join(f"{k}: {v}" for k, v in entry.get("covariance_status", {}).items())
-        lines.append(f"| {system} | {entry['n_toys']} | {entry['n_failed']} | {statuses} | {p['mean']:.3f} | {p['ks_p_value']:.3g} |")
+        nominal = entry.get("nominal_fit")
+        calibrated = f"{nominal['chi2']:.1f}, {nominal['p_value']:.3f} ± {nominal['error']:.3f}" if nominal else "—"
+        lines.append(f"| {system} | {entry['n_toys']} | {entry['n_failed']} | {statuses} | {p['mean']:.3f} | {p['ks_p_value']:.3g} | "
+                     f"{p['mean_chi2']:.1f} ± {p['mean_chi2_error']:.1f} / {p['ndf']} | {calibrated} |")
     return lines
 
 
@@ -141,12 +150,26 @@ def toys_by_system(batches: Sequence[Mapping], count: int, systems) -> dict[str,
     return ordered
 
 
-def coverage_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, count: int) -> dict:
-    """The coverage of every system from the toy batches (:func:`toys_by_system`)."""
+def toy_calibrated_fit_p_value(chi2: float, toys: Sequence[Mapping]) -> dict:
+    """The nominal fit's p-value calibrated on the toys: the fraction of valid toys with a chi2
+    at least the nominal's, with its binomial error (at least 1/n where none or all are)."""
+    toy_chi2 = np.array([t["chi2"] for t in toys if t["valid"]], dtype=float)
+    n = len(toy_chi2)
+    p = float(np.mean(toy_chi2 >= chi2))
+    return {"chi2": float(chi2), "p_value": p, "error": float(max(np.sqrt(p * (1 - p) / n), 1.0 / n)), "toys": n,
+            "test": "fraction of toys (drawn from the fit's covariance around the truth) with chi2 >= the nominal fit's"}
+
+
+def coverage_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, count: int,
+                     nominal_chi2: Mapping[str, float] | None = None) -> dict:
+    """The coverage of every system from the toy batches (:func:`toys_by_system`) and, with the
+    nominal fits' chi2 by system, their toy-calibrated p-values."""
     systems = {}
     for system, toys in toys_by_system(batches, count, expected["observables"]).items():
         low, high, truth = read_true_observables(expected, system)
         systems[system] = system_coverage(toys, truth, low, high, pt_range)
+        if nominal_chi2 and system in nominal_chi2:
+            systems[system]["nominal_fit"] = toy_calibrated_fit_p_value(nominal_chi2[system], toys)
     return {
         "description": "coverage of the fit-level toys (hfe/coverage/summary.py): pull = (fit - truth) / quoted fit error",
         "pt_range": list(pt_range),

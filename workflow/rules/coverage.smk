@@ -64,6 +64,7 @@ rule coverage_summary:
     input:
         expected=f"{RES}/toys/expected.json",
         batches=expand(f"{RES}/toys/{{system}}/batch_{{toy_batch}}.json", system=SYSTEMS, toy_batch=TOY_BATCHES),
+        fits=[str(RESULTS.fit_summary(s, NOMINAL)) for s in SYSTEMS],  # the nominal fits' chi2, calibrated on the toys
     output:
         summary=f"{RES}/toys/coverage.json",
         table=f"{RES}/toys/coverage.md",
