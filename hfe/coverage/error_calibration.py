@@ -101,7 +101,10 @@ def calibrate_observable(calibration_pulls: np.ndarray, validation_pulls: np.nda
 
 
 def _averages(coverage: Mapping) -> dict:
-    return {k: coverage[k] for k in ("coverage", "mean_pull", "pull_width", "max_abs_mean_pull", "worst_bin", "bins_used") if k in coverage}
+    """The averages of :func:`observable_coverage` and its per-bin coverage and mean pull."""
+    out = {k: coverage[k] for k in ("coverage", "mean_pull", "pull_width", "max_abs_mean_pull", "worst_bin", "bins_used") if k in coverage}
+    out["bins"] = {k: coverage["bins"][k] for k in ("pt_low", "pt_high", "n_toys", "coverage", "mean_pull")}
+    return out
 
 
 def calibration_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, total: int, calibration_count: int) -> dict:

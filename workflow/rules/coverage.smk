@@ -108,9 +108,10 @@ rule calibrated_results:
 
 
 rule coverage_figure:
-    """Coverage and mean pull per pT bin, observable and system."""
+    """Coverage and mean pull per pT bin, observable and system; the calibrated coverage."""
     input:
-        f"{RES}/toys/coverage.json",
+        coverage=f"{RES}/toys/coverage.json",
+        calibration=f"{RES}/toys/error_calibration.json",
     output:
         pdf=f"{RES}/toys/coverage.pdf",
         png=f"{RES}/toys/coverage.png",
