@@ -9,13 +9,13 @@ rule toy_expectation:
     input:
         truth=f"{RES}/truth/truth.json",
         responses=all_responses(),
-        tables=fit_tables(SYSTEMS),
+        tables=fit_tables(SYSTEMS, flow=True),
         hfe=[hfe_table(s) for s in SYSTEMS],
     output:
         f"{RES}/toys/expected.json",
     params:
         code=package_code("toy_expectation.py"),
-        config=config_params("decomposition", "systems"),
+        config=config_params("decomposition", "systems", "flow.dmeson_v2"),  # the D-meson v2: a pseudo input of the flow fit
     log:
         f"{RES}/logs/toys/expectation.log",
     conda:
