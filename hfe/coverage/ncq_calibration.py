@@ -23,6 +23,7 @@ import numpy as np
 from scipy import stats
 
 from hfe.core.seeds import derive_seed
+from hfe.coverage.summary import fraction_with_error
 from hfe.decomposition.settings import DecompositionSettings
 from hfe.fitting.curve_fits import FitError
 from hfe.flow.analysis import flow_of_system
@@ -112,9 +113,7 @@ def calibrated_p_value(observed: float, toy_p_values: np.ndarray) -> dict:
     n = len(toy_p_values)
     if n == 0 or not np.isfinite(observed):
         return {"quoted_p_value": float(observed), "p_value": float("nan"), "error": float("nan"), "confidence_level": float("nan"), "toys": n}
-    p = float(np.mean(toy_p_values <= observed))
-    # a toy fraction of 0 (or 1) has no binomial spread: quote the resolution 1/n instead
-    error = float(max(np.sqrt(p * (1 - p) / n), 1.0 / n))
+    p, error = fraction_with_error(toy_p_values <= observed)
     return {"quoted_p_value": float(observed), "p_value": p, "error": error, "confidence_level": 1.0 - p, "toys": n}
 
 

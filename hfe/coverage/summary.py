@@ -150,13 +150,20 @@ def toys_by_system(batches: Sequence[Mapping], count: int, systems) -> dict[str,
     return ordered
 
 
+def fraction_with_error(flags: np.ndarray) -> tuple[float, float]:
+    """Fraction of true ``flags`` and its binomial error; a fraction of 0 or 1 has no binomial
+    spread, so the resolution 1/n is quoted instead (at least 1/n)."""
+    n = len(flags)
+    p = float(np.mean(flags))
+    return p, float(max(np.sqrt(p * (1 - p) / n), 1.0 / n))
+
+
 def toy_calibrated_fit_p_value(chi2: float, toys: Sequence[Mapping]) -> dict:
     """The nominal fit's p-value calibrated on the toys: the fraction of valid toys with a chi2
-    at least the nominal's, with its binomial error (at least 1/n where none or all are)."""
+    at least the nominal's, with its binomial error (:func:`fraction_with_error`)."""
     toy_chi2 = np.array([t["chi2"] for t in toys if t["valid"]], dtype=float)
-    n = len(toy_chi2)
-    p = float(np.mean(toy_chi2 >= chi2))
-    return {"chi2": float(chi2), "p_value": p, "error": float(max(np.sqrt(p * (1 - p) / n), 1.0 / n)), "toys": n,
+    p, error = fraction_with_error(toy_chi2 >= chi2)
+    return {"chi2": float(chi2), "p_value": p, "error": error, "toys": len(toy_chi2),
             "test": "fraction of toys (drawn from the fit's covariance around the truth) with chi2 >= the nominal fit's"}
 
 
