@@ -348,10 +348,11 @@ def test_quicklook_targets_do_not_wait_for_bootstrap_or_variations(workdir, tmp_
 
 
 def test_coverage_toys_run_in_batches_and_their_truth_is_the_event_truth(workdir):
-    """`snakemake coverage` on the finished run: 4 + 2 toys per system in batches of 2, every fit
-    valid, every observable summarised and calibrated (toys 0-3) and checked (toys 4-5), the
-    calibrated nominal tables written; the toys' true c -> e and b -> e (the truth folded through
-    the responses) agree with the truth tables of the pseudo-events within their MC errors."""
+    """`snakemake coverage` on the finished run: 6 toys per system (4 NCQ toys) in batches of 2,
+    every fit valid, every observable summarised and calibrated (cross-validated on halves), the
+    calibrated nominal tables written; the expected D-meson v2 is the truth's; the toys' true
+    c -> e and b -> e (the truth folded through the responses) agree with the truth tables of the
+    pseudo-events within their MC errors."""
     import json
 
     from hfe.tables.published import load_table
@@ -362,14 +363,14 @@ def test_coverage_toys_run_in_batches_and_their_truth_is_the_event_truth(workdir
     assert len(list((workdir / "results/toys/ncq/PbPb_0-10").glob("batch_*.json"))) == 2  # NCQ: toys.count only
     summary = json.loads((workdir / "results/toys/coverage.json").read_text())
     errors = json.loads((workdir / "results/toys/error_calibration.json").read_text())
-    assert errors["calibration_toys"] == [0, 3] and errors["validation_toys"] == [4, 5]
+    assert errors["toys"] == 6
     for system, names in (("pp", 3), ("PbPb_0-10", 6), ("PbPb_30-50", 6)):
         entry = summary["systems"][system]
         assert entry["n_toys"] == 6 and entry["n_failed"] == 0 and entry["p_values"]["n"] == 6
         assert len(entry["observables"]) == names and all(o["bins_used"] > 0 for o in entry["observables"].values())
         assert len(errors["systems"][system]["calibration"]) == names
         for name, cal in errors["systems"][system]["calibration"].items():
-            assert cal["scale"] >= 1 and cal["n_toys"] == 4 and "coverage" in cal["validation"]
+            assert cal["scale"] >= 1 and cal["n_toys"] == 6 and "coverage" in cal["cross_validation"]
             nominal = load_table(workdir / f"results/nominal/decomposition/{system}/{name}.csv")
             calibrated = load_table(workdir / f"results/toys/calibrated/{system}/{name}.csv")
             inside = (nominal.pt_low >= 1.0) & (nominal.pt_high <= 8.0)

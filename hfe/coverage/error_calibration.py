@@ -2,23 +2,24 @@
 
 The fit's quoted errors are linear (HESSE covariance propagated to each result). Where the toys
 show that they do not cover (``hfe.coverage.summary``), the results get an explicit correction
-measured on the toys, and the correction is checked on toys it was not measured on:
+measured on the toys. Per system and observable, from the pulls of the bins inside
+``toys.pt_range`` pooled over every toy:
 
-* **Calibration toys** (indices ``0 .. toys.count - 1``): per system and observable,
-  the pulls of the bins inside ``toys.pt_range`` pooled:
+    shift b = mean pull if it differs from 0 by at least SIGNIFICANCE of its error, else 0
+    scale k = max(1, 68.27 % quantile of |pull - b|)
+    calibrated value = value - b * error,   calibrated error = k * error
 
-      shift b = mean pull if it differs from 0 by at least SIGNIFICANCE of its error, else 0
-      scale k = max(1, 68.27 % quantile of |pull - b|)
-      calibrated value = value - b * error,   calibrated error = k * error
+i.e. a measured bias is removed and the interval widened until it holds 68.27 % of the toys. A
+quoted error is never shrunk (k >= 1): one truth's toys are not a reason to claim more precision
+than the fit's covariance. The error of b is the spread of the toys' mean pulls over the bins /
+sqrt(n toys) (the bins of one toy are correlated); the error of k a bootstrap over the toys (rows
+resampled, fixed seed). Whether the quoted errors met the targets of the coverage study
+(coverage 0.683 +- 0.03, |mean pull| < 0.1) is recorded with them.
 
-  i.e. a measured bias is removed and the interval widened until it holds 68.27 % of the toys.
-  A quoted error is never shrunk (k >= 1): one truth's toys are not a reason to claim more
-  precision than the fit's covariance. The error of b is the spread of the toys' mean pulls over
-  the bins / sqrt(n toys) (the bins of one toy are correlated); the error of k a bootstrap over
-  the calibration toys (rows resampled, fixed seed). Whether the quoted errors met the targets of
-  the coverage study (coverage 0.683 +- 0.03, |mean pull| < 0.1) is recorded with them.
-* **Validation toys** (the next ``toys.validation_count``; independent seeds):
-  coverage, mean pull and width of the calibrated pulls (pull - b) / k, per bin and averaged.
+**Cross-validation.** The toys are split into halves (first and second half of the indices);
+each toy's pulls are calibrated with the calibration measured on the other half, and the
+coverage, mean pull and width of these held-out calibrated pulls say how well the procedure
+does on toys it has not seen (each half has half the statistics of the applied calibration).
 
 The calibration is a property of the configuration it was measured with (truth, fit model,
 tables); it is applied to the nominal results of the same configuration only
@@ -89,14 +90,15 @@ def calibrated_pulls(pulls: np.ndarray, calibration: Mapping) -> np.ndarray:
     return (pulls - calibration["shift"]) / calibration["scale"]
 
 
-def calibrate_observable(calibration_pulls: np.ndarray, validation_pulls: np.ndarray | None, low, high) -> dict:
-    """Calibration of one observable (pulls inside the pT range, bins ``low``/``high``) and, if
-    there are validation toys, the coverage of the calibrated results on them."""
-    entry = measure_calibration(calibration_pulls)
-    if validation_pulls is not None and len(validation_pulls):
-        min_toys = min(MIN_TOYS_PER_BIN, len(validation_pulls))
-        entry["validation_quoted"] = _averages(observable_coverage(validation_pulls, low, high, min_toys))
-        entry["validation"] = _averages(observable_coverage(calibrated_pulls(validation_pulls, entry), low, high, min_toys))
+def calibrate_observable(pulls: np.ndarray, low, high) -> dict:
+    """Calibration of one observable from the pulls of every toy (toys x bins inside the pT
+    range, bins ``low``/``high``) and its cross-validation on the two halves of the toys."""
+    entry = measure_calibration(pulls)
+    half = len(pulls) // 2
+    if half >= 1:
+        first, second = pulls[:half], pulls[half:]
+        held_out = np.vstack([calibrated_pulls(first, measure_calibration(second)), calibrated_pulls(second, measure_calibration(first))])
+        entry["cross_validation"] = _averages(observable_coverage(held_out, low, high, min(MIN_TOYS_PER_BIN, len(pulls))))
     return entry
 
 
@@ -107,30 +109,23 @@ def _averages(coverage: Mapping) -> dict:
     return out
 
 
-def calibration_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, total: int, calibration_count: int) -> dict:
-    """The calibration of every system and observable: of the ``total`` toys per system, toys
-    ``0 .. calibration_count - 1`` calibrate (``toys.count``), the rest (if any) validate."""
-    if not 1 <= calibration_count <= total:
-        raise ValueError(f"calibration toys (toys.count = {calibration_count}) must be between 1 and the {total} toys per system")
+def calibration_summary(expected: Mapping, batches: Sequence[Mapping], pt_range, count: int) -> dict:
+    """The calibration of every system and observable from toys ``0 .. count - 1``."""
     systems = {}
-    for system, toys in toys_by_system(batches, total, expected["observables"]).items():
+    for system, toys in toys_by_system(batches, count, expected["observables"]).items():
         low, high, truth = read_true_observables(expected, system)
         inside = inside_range(low, high, pt_range)
-        calibration, validation = toys[:calibration_count], toys[calibration_count:]
         entry = {}
         for name, values in truth.items():
-            pulls = bin_pulls(calibration, name, np.asarray(values, float))[:, inside]
-            if not np.isfinite(pulls).any():
-                continue
-            checks = bin_pulls(validation, name, np.asarray(values, float))[:, inside] if validation else None
-            entry[name] = calibrate_observable(pulls, checks, low[inside], high[inside])
+            pulls = bin_pulls(toys, name, np.asarray(values, float))[:, inside]
+            if np.isfinite(pulls).any():
+                entry[name] = calibrate_observable(pulls, low[inside], high[inside])
         systems[system] = {"calibration": entry}
     return {
         "description": "toy calibration of the quoted fit errors (hfe/coverage/error_calibration.py): calibrated value = value - shift x error, "
-        "calibrated error = scale x error, inside pt_range",
+        "calibrated error = scale x error, inside pt_range; cross_validation: each half of the toys calibrated with the other half",
         "pt_range": list(pt_range),
-        "calibration_toys": [0, calibration_count - 1],
-        "validation_toys": [calibration_count, total - 1] if total > calibration_count else None,
+        "toys": count,
         "systems": systems,
     }
 
@@ -155,33 +150,31 @@ def write_calibrated_table(nominal: str | Path, output: str | Path, summary: Map
     error = table.symmetric_stat
     value, calibrated = calibrate_values(table.value, error, table.pt_low, table.pt_high, calibration, summary["pt_range"])
     low, high = summary["pt_range"]
-    first, last = summary["calibration_toys"]
     header = table_header(nominal)
     header["error_columns"] = (f"stat_err_plus/_minus: fit uncertainty x {calibration['scale']:.4f} in {low:g}-{high:g} GeV/c "
                                "(toy calibration); outside, the fit uncertainty as quoted")
     header["error_calibration"] = (
         f"value - ({calibration['shift']:+.4f} +- {calibration['shift_error']:.4f}) x fit error, fit error x "
-        f"({calibration['scale']:.4f} +- {calibration['scale_error']:.4f}), in {low:g}-{high:g} GeV/c; measured on toys {first}-{last} "
+        f"({calibration['scale']:.4f} +- {calibration['scale_error']:.4f}), in {low:g}-{high:g} GeV/c; measured on {summary['toys']} toys "
         f"of this configuration (hfe/coverage/error_calibration.py; results/toys/error_calibration.md); the uncalibrated result: {nominal}"
     )
     write_table_csv(output, header, table.pt_low, table.pt_high, value, calibrated)
 
 
 def calibration_markdown(summary: Mapping) -> list[str]:
-    """Markdown table of the calibration of every system and observable with its validation."""
+    """Markdown table of the calibration of every system and observable with its cross-validation."""
     lines = [
-        "| system | observable | quoted: coverage, mean pull, target met (calibration toys) | shift b | scale k | "
-        "validation toys, quoted: coverage, mean pull | validation toys, calibrated: coverage, mean pull, width |",
-        "|---|---|---|---|---|---|---|",
+        "| system | observable | quoted: coverage, mean pull, target met | shift b | scale k | "
+        "cross-validated (halves): coverage, mean pull, width |",
+        "|---|---|---|---|---|---|",
     ]
     for system, entry in summary["systems"].items():
         for name, cal in entry.get("calibration", {}).items():
             shift = f"{cal['shift']:+.3f} ± {cal['shift_error']:.3f}" if cal["shift"] else f"0 (mean {cal['quoted_mean_pull']:+.3f} ± {cal['shift_error']:.3f})"
-            scale = f"{cal['scale']:.3f} ± {cal['scale_error']:.3f}"
-            quoted, valid = cal.get("validation_quoted"), cal.get("validation")
+            check = cal.get("cross_validation", {})
             lines.append(
-                f"| {system} | {name} | {cal['quoted_coverage']:.3f}, {cal['quoted_mean_pull']:+.3f}, {'yes' if cal['quoted_meets_target'] else 'no'} | {shift} | {scale} | "
-                + (f"{quoted['coverage']:.3f}, {quoted['mean_pull']:+.3f} | {valid['coverage']:.3f}, {valid['mean_pull']:+.3f}, {valid['pull_width']:.3f} |"
-                   if valid and "coverage" in valid else "not validated (no validation toys) | — |")
+                f"| {system} | {name} | {cal['quoted_coverage']:.3f}, {cal['quoted_mean_pull']:+.3f}, {'yes' if cal['quoted_meets_target'] else 'no'} | "
+                f"{shift} | {cal['scale']:.3f} ± {cal['scale_error']:.3f} | "
+                + (f"{check['coverage']:.3f}, {check['mean_pull']:+.3f}, {check['pull_width']:.3f} |" if "coverage" in check else "— |")
             )
     return lines

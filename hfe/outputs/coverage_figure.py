@@ -1,7 +1,8 @@
 """Figure of the fit-level toys' coverage (results/toys/coverage.json, :mod:`hfe.coverage.summary`):
 per system, the coverage of the quoted 68 % interval (top) and the mean pull (middle) per pT bin
-and observable over every toy, and (bottom) the coverage of the calibrated results on the
-validation toys (results/toys/error_calibration.json, :mod:`hfe.coverage.error_calibration`),
+and observable over every toy, and (bottom) the cross-validated coverage of the calibrated
+results: each half of the toys calibrated with the other half (results/toys/error_calibration.json,
+:mod:`hfe.coverage.error_calibration`),
 with the nominal 0.683 and the toys' statistical precision as bands."""
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def _per_bin(axis, observables: Mapping, key: str, label: bool = False) -> list[
 
 def coverage_figure(summary: Mapping, stem, png_dpi: int = 300, calibration: Mapping | None = None) -> None:
     """Draw ``stem``.pdf/.png from a coverage summary and, if given, the error calibration
-    (a third row: the calibrated results' coverage on the validation toys)."""
+    (a third row: the cross-validated coverage of the calibrated results)."""
     use_style()
     systems = list(summary["systems"])
-    validated = calibration is not None and calibration.get("validation_toys") is not None
+    validated = calibration is not None
     rows = 3 if validated else 2
     fig, axes = plt.subplots(rows, len(systems), figsize=(4.2 * len(systems), 3.25 * rows), sharex=True, squeeze=False)
     nominal = summary["nominal_coverage"]
@@ -63,12 +64,12 @@ def coverage_figure(summary: Mapping, stem, png_dpi: int = 300, calibration: Map
         middle.legend(*top.get_legend_handles_labels(), fontsize=7, ncol=3, loc="lower left")
         if validated:
             bottom = axes[2, column]
-            checks = {name: c["validation"]["bins"] for name, c in calibration["systems"][system]["calibration"].items()}
-            first, last = calibration["validation_toys"]
-            _coverage_band(bottom, nominal, last - first + 1)
+            checks = {name: c["cross_validation"]["bins"] for name, c in calibration["systems"][system]["calibration"].items()
+                      if "cross_validation" in c}
+            _coverage_band(bottom, nominal, n)
             calibrated = _per_bin(bottom, checks, "coverage")
             bottom.set_ylim(min([0.4, *calibrated]) - 0.05, 1.03)
-            bottom.text(0.03, 0.06, f"calibrated, validation toys {first}–{last}", transform=bottom.transAxes, fontsize=7)
+            bottom.text(0.03, 0.06, "calibrated, cross-validated on halves of the toys", transform=bottom.transAxes, fontsize=7)
         axes[-1, column].set_xlabel(PT_LABEL)
     axes[0, 0].set_ylabel("coverage of the 68 % interval")
     axes[1, 0].set_ylabel("mean pull")

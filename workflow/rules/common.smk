@@ -83,9 +83,8 @@ FLOW_SYSTEMS = flow_systems(config) or ["<none>"]  # nucleus-nucleus systems wit
 BOOTSTRAP = config["bootstrap"]
 BATCHES = list(range(math.ceil(BOOTSTRAP["replicas"] / BOOTSTRAP["batch_size"])))
 TOYS = config["toys"]
-TOY_TOTAL = TOYS["count"] + TOYS["validation_count"]  # fit-level toys: the calibration set, then the validation set
-TOY_BATCHES = list(range(math.ceil(TOY_TOTAL / TOYS["batch_size"])))
-NCQ_TOY_BATCHES = list(range(math.ceil(TOYS["count"] / TOYS["batch_size"])))
+TOY_BATCHES = list(range(math.ceil(TOYS["count"] / TOYS["batch_size"])))
+NCQ_TOY_BATCHES = list(range(math.ceil(TOYS["ncq_count"] / TOYS["batch_size"])))
 FIGURE_NAMES = figure_names(config)
 QUICKLOOK_NAMES = figure_names(config, QUICKLOOK_KINDS)
 

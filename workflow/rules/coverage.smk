@@ -44,7 +44,7 @@ rule toy_batch:
     params:
         code=package_code("toy_batch.py"),
         config=config_params("seed", "decomposition", "systems"),
-        toys=lambda wc: toy_indices(wc.toy_batch, TOY_TOTAL),
+        toys=lambda wc: toy_indices(wc.toy_batch, TOYS["count"]),
     log:
         f"{RES}/logs/toys/{{system}}_{{toy_batch}}.log",
     conda:
@@ -72,7 +72,7 @@ rule coverage_summary:
         calibration_table=f"{RES}/toys/error_calibration.md",
     params:
         code=package_code("coverage_summary.py"),
-        config=config_params("toys.pt_range", "toys.count", "toys.validation_count"),
+        config=config_params("toys.pt_range", "toys.count"),
     log:
         f"{RES}/logs/toys/coverage.log",
     conda:
@@ -148,7 +148,7 @@ rule ncq_toy_batch:
     params:
         code=package_code("ncq_toy_batch.py"),
         config=config_params("seed", "flow", "decomposition", "systems.{system}"),
-        toys=lambda wc: toy_indices(wc.toy_batch, TOYS["count"]),
+        toys=lambda wc: toy_indices(wc.toy_batch, TOYS["ncq_count"]),
     log:
         f"{RES}/logs/toys/ncq_{{system}}_{{toy_batch}}.log",
     conda:
@@ -171,7 +171,7 @@ rule ncq_calibration:
         table=f"{RES}/toys/ncq_calibration.md",
     params:
         code=package_code("ncq_calibration.py"),
-        config=config_params("toys.count", "toys.pt_range"),
+        config=config_params("toys.ncq_count", "toys.pt_range"),
     log:
         f"{RES}/logs/toys/ncq_calibration.log",
     conda:

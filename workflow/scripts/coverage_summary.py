@@ -14,10 +14,9 @@ toys = snakemake.params.config["toys"]
 with open(snakemake.input.expected) as f:
     expected = json.load(f)
 batches = [json.loads(Path(path).read_text()) for path in snakemake.input.batches]
-total = toys["count"] + toys["validation_count"]
 nominal_chi2 = {Path(path).parent.name: json.loads(Path(path).read_text())["chi2"] for path in snakemake.input.fits}
-summary = coverage_summary(expected, batches, toys["pt_range"], total, nominal_chi2)
-calibration = calibration_summary(expected, batches, toys["pt_range"], total, toys["count"])
+summary = coverage_summary(expected, batches, toys["pt_range"], toys["count"], nominal_chi2)
+calibration = calibration_summary(expected, batches, toys["pt_range"], toys["count"])
 write_json_atomically(snakemake.output.summary, summary)
 write_text_atomically(snakemake.output.table, "\n".join(["# Coverage of the fit-level toys", "", *coverage_markdown(summary), ""]))
 write_json_atomically(snakemake.output.calibration, calibration)

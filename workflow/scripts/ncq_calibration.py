@@ -19,7 +19,7 @@ for path in snakemake.input.flows:
         flow = json.load(f)
     nominal[flow["system"]] = flow
 toys = snakemake.params.config["toys"]
-summary = calibration_summary(batches, toys["count"], nominal, tuple(toys["pt_range"]))
+summary = calibration_summary(batches, toys["ncq_count"], nominal, tuple(toys["pt_range"]))
 write_json_atomically(snakemake.output.summary, summary)
 text = calibration_markdown(summary)
 write_text_atomically(snakemake.output.table, text)
