@@ -248,16 +248,16 @@ def toy_indices(batch, total):
     return list(range(first, min(first + TOYS["batch_size"], total)))
 
 
-def calibrated_outputs():
-    """The nominal results with the toys' calibration of their errors, every system."""
-    return [str(RESULTS.calibrated(s, t)) for s in SYSTEMS for t in calibrated_tables(config["systems"][s]["kind"])]
+def calibrated_names():
+    """(system, observable) of every nominal result whose errors the toys calibrate."""
+    return [(s, t) for s in SYSTEMS for t in calibrated_tables(config["systems"][s]["kind"])]
 
 
 def toy_outputs():
     pbpb = [s for s in FLOW_SYSTEMS if s in PSEUDO_SYSTEMS]
     ncq = [f"{RES}/toys/ncq_calibration.json", f"{RES}/toys/ncq_calibration.md"] if pbpb else []
     return [f"{RES}/toys/coverage.json", f"{RES}/toys/coverage.md", f"{RES}/toys/coverage.png",
-            f"{RES}/toys/error_calibration.md", *calibrated_outputs(), *ncq]
+            f"{RES}/toys/error_calibration.md", *[str(RESULTS.calibrated(s, t)) for s, t in calibrated_names()], *ncq]
 
 
 # the config keys the bootstrap's measurement and fit batches read (their fingerprints)

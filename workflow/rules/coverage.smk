@@ -58,9 +58,9 @@ rule toy_batch:
 
 
 rule coverage_summary:
-    """Mean pull, pull width and coverage per system, observable and bin (every toy);
-    p-value uniformity; the calibration of the errors (the calibration toys) and its check (the
-    validation toys)."""
+    """Mean pull, pull width and coverage per system, observable and bin; p-value uniformity and
+    the nominal fits' toy-calibrated p-values; the calibration of the errors from every toy,
+    cross-validated on the two halves of the toys."""
     input:
         expected=f"{RES}/toys/expected.json",
         batches=expand(f"{RES}/toys/{{system}}/batch_{{toy_batch}}.json", system=SYSTEMS, toy_batch=TOY_BATCHES),
@@ -89,9 +89,9 @@ rule calibrated_results:
     """The nominal results of the global fit with the toys' calibration of their errors."""
     input:
         calibration=f"{RES}/toys/error_calibration.json",
-        tables=[str(RESULTS.decomposition(s, t)) for s in SYSTEMS for t in calibrated_tables(config["systems"][s]["kind"])],
+        tables=[str(RESULTS.decomposition(s, t)) for s, t in calibrated_names()],
     output:
-        calibrated_outputs(),
+        [str(RESULTS.calibrated(s, t)) for s, t in calibrated_names()],  # in the order of the tables
     params:
         code=package_code("calibrate_results.py"),
         config=config_params("toys.pt_range"),
