@@ -63,12 +63,18 @@ def scale_for(pulls: np.ndarray, shift: float) -> float:
     return max(1.0, float(np.quantile(np.abs(finite - shift), NOMINAL_COVERAGE)))
 
 
-def measure_calibration(pulls: np.ndarray) -> dict:
-    """Calibration of one observable from its calibration toys' pulls, (n toys, n bins) inside the
-    pT range: shift, scale, their errors and the quoted errors' coverage and mean pull."""
+def shift_and_scale(pulls: np.ndarray) -> tuple[float, float]:
+    """(b, k) of the module docstring from (n toys, n bins) pulls."""
     mean, mean_error = shift_with_error(pulls)
     shift = mean if abs(mean) >= SIGNIFICANCE * mean_error else 0.0
-    scale = scale_for(pulls, shift)
+    return shift, scale_for(pulls, shift)
+
+
+def measure_calibration(pulls: np.ndarray) -> dict:
+    """Calibration of one observable from its toys' pulls, (n toys, n bins) inside the pT range:
+    shift, scale, their errors and the quoted errors' coverage and mean pull."""
+    mean, mean_error = shift_with_error(pulls)
+    shift, scale = shift_and_scale(pulls)
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     resampled = [scale_for(pulls[rng.integers(0, len(pulls), len(pulls))], shift) for _ in range(BOOTSTRAP_RESAMPLES)]
     finite = pulls[np.isfinite(pulls)]
@@ -85,9 +91,9 @@ def measure_calibration(pulls: np.ndarray) -> dict:
     }
 
 
-def calibrated_pulls(pulls: np.ndarray, calibration: Mapping) -> np.ndarray:
+def calibrated_pulls(pulls: np.ndarray, shift: float, scale: float) -> np.ndarray:
     """Pulls of the calibrated results: (pull - b) / k."""
-    return (pulls - calibration["shift"]) / calibration["scale"]
+    return (pulls - shift) / scale
 
 
 def calibrate_observable(pulls: np.ndarray, low, high) -> dict:
@@ -97,7 +103,7 @@ def calibrate_observable(pulls: np.ndarray, low, high) -> dict:
     half = len(pulls) // 2
     if half >= 1:
         first, second = pulls[:half], pulls[half:]
-        held_out = np.vstack([calibrated_pulls(first, measure_calibration(second)), calibrated_pulls(second, measure_calibration(first))])
+        held_out = np.vstack([calibrated_pulls(first, *shift_and_scale(second)), calibrated_pulls(second, *shift_and_scale(first))])
         entry["cross_validation"] = _averages(observable_coverage(held_out, low, high, min(MIN_TOYS_PER_BIN, len(pulls))))
     return entry
 

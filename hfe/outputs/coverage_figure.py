@@ -2,8 +2,8 @@
 per system, the coverage of the quoted 68 % interval (top) and the mean pull (middle) per pT bin
 and observable over every toy, and (bottom) the cross-validated coverage of the calibrated
 results: each half of the toys calibrated with the other half (results/toys/error_calibration.json,
-:mod:`hfe.coverage.error_calibration`),
-with the nominal 0.683 and the toys' statistical precision as bands."""
+:mod:`hfe.coverage.error_calibration`); the nominal 0.683 and the toys' statistical precision as
+bands."""
 
 from __future__ import annotations
 
@@ -43,8 +43,7 @@ def coverage_figure(summary: Mapping, stem, png_dpi: int = 300, calibration: Map
     (a third row: the cross-validated coverage of the calibrated results)."""
     use_style()
     systems = list(summary["systems"])
-    validated = calibration is not None
-    rows = 3 if validated else 2
+    rows = 2 if calibration is None else 3
     fig, axes = plt.subplots(rows, len(systems), figsize=(4.2 * len(systems), 3.25 * rows), sharex=True, squeeze=False)
     nominal = summary["nominal_coverage"]
     for column, system in enumerate(systems):
@@ -62,7 +61,7 @@ def coverage_figure(summary: Mapping, stem, png_dpi: int = 300, calibration: Map
         limit = max([0.6, *means]) * 1.15
         middle.set_ylim(-limit, limit)
         middle.legend(*top.get_legend_handles_labels(), fontsize=7, ncol=3, loc="lower left")
-        if validated:
+        if calibration is not None:
             bottom = axes[2, column]
             checks = {name: c["cross_validation"]["bins"] for name, c in calibration["systems"][system]["calibration"].items()
                       if "cross_validation" in c}
@@ -73,7 +72,7 @@ def coverage_figure(summary: Mapping, stem, png_dpi: int = 300, calibration: Map
         axes[-1, column].set_xlabel(PT_LABEL)
     axes[0, 0].set_ylabel("coverage of the 68 % interval")
     axes[1, 0].set_ylabel("mean pull")
-    if validated:
+    if calibration is not None:
         axes[2, 0].set_ylabel("coverage, calibrated")
     fig.tight_layout()
     save(fig, stem, png_dpi)
