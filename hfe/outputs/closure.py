@@ -90,7 +90,10 @@ def closure_summary(results: ResultsLayout, config: Mapping, systems: list[str])
         "description": "closure against the generated truth (hfe/outputs/closure.py): pull = (fit - truth) / "
         "(fit error (+) truth MC error), fit error = nominal fit uncertainty",
         "pt_range": list(PT_RANGE),
+        "seed": config["seed"],
+        "sample": config["pseudo_data"]["sample"],
         "truth": config["truth"],
+        "input_tables": config["decomposition"]["input_tables"],
         "systems": {system: closure_pulls(results, system, config) for system in systems},
     }
 

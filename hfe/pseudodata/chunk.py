@@ -15,7 +15,7 @@ from hfe.decays.ntuple import library_kinematics
 from hfe.fitting.shapes import Curve
 from hfe.measurement.event_ntuple import write_event_file
 from hfe.pseudodata.decay_sampler import RestFrameDecays
-from hfe.pseudodata.events import InverseCdf, SystemSetup, generate_block
+from hfe.pseudodata.events import InverseCdf, SystemSetup, generate_block, sample_keys
 from hfe.pseudodata.truth import TruthModel
 
 
@@ -69,7 +69,8 @@ def write_event_chunk(path: str | Path, system: str, chunk: int, config: dict, s
     """Generate and write chunk ``chunk`` of ``system``; return its provenance."""
     block_size = config["pseudo_data"]["block_size"]
     blocks = chunk_blocks(config, system, chunk)
-    generated = [generate_block(setup, config["seed"], block, block_size) for block in blocks]
+    sample = config["pseudo_data"]["sample"]
+    generated = [generate_block(setup, config["seed"], block, block_size, sample) for block in blocks]
     provenance = {
         "system": system,
         "chunk": chunk,
@@ -77,6 +78,7 @@ def write_event_chunk(path: str | Path, system: str, chunk: int, config: dict, s
         "block_size": block_size,
         "n_events": len(blocks) * block_size,
         "global_seed": config["seed"],
+        "sample": sample,
         "store_empty_events": config["systems"][system].get("store_empty_events", True),
         "electron_eta_max": setup.eta_max,
     }
@@ -86,6 +88,6 @@ def write_event_chunk(path: str | Path, system: str, chunk: int, config: dict, s
         setup.centrality,
         provenance,
         provenance["store_empty_events"],
-        uuid=deterministic_uuid(config["seed"], "events", system, chunk),
+        uuid=deterministic_uuid(config["seed"], "events", system, chunk, *sample_keys(sample)),
     )
     return provenance

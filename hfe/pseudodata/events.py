@@ -2,7 +2,8 @@
 
 For each event of a system (in blocks of ``block_size`` events, each block seeded from
 (global seed, system, block) so that the events do not depend on how blocks are grouped into
-chunks):
+chunks; pseudo-data sample k > 0 appends ("sample", k) to the keys, sample 0 being the nominal
+events):
 
 1. a reaction-plane angle Psi_RP uniform in [0, 2 pi) and three sub-event flow vectors
    (:mod:`hfe.measurement.event_plane`) with the configured resolutions;
@@ -85,10 +86,16 @@ class SystemSetup:
     background_v2: Curve
 
 
-def generate_block(setup: SystemSetup, global_seed: int, block: int, n_events: int) -> dict:
-    """Events ``block * n_events ... (block + 1) * n_events - 1`` of a system: a dict of flat
-    event arrays and flat electron arrays with their event index."""
-    rng = np.random.default_rng(derive_seed(global_seed, "events", setup.name, block))
+def sample_keys(sample: int) -> tuple:
+    """Seed keys of a pseudo-data sample: none for the nominal sample 0 (its events predate the
+    key), ("sample", k) for k > 0."""
+    return ("sample", int(sample)) if sample else ()
+
+
+def generate_block(setup: SystemSetup, global_seed: int, block: int, n_events: int, sample: int = 0) -> dict:
+    """Events ``block * n_events ... (block + 1) * n_events - 1`` of a system and pseudo-data
+    sample: a dict of flat event arrays and flat electron arrays with their event index."""
+    rng = np.random.default_rng(derive_seed(global_seed, "events", setup.name, block, *sample_keys(sample)))
     psi_rp = rng.uniform(0.0, 2.0 * math.pi, n_events)
     events = {"event_id": block * n_events + np.arange(n_events, dtype=np.int64), "psi_rp": psi_rp}
     for k, sub in enumerate(SUBEVENTS):

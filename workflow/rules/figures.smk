@@ -37,7 +37,7 @@ rule closure_summary:
         table=f"{RES}/closure/summary.md",
     params:
         code=package_code("closure_summary.py"),
-        config=config_params("systems", "truth"),
+        config=config_params("systems", "truth", "seed", "pseudo_data.sample", "decomposition.input_tables"),
         systems=measured_systems(),
         results=results_root,
     log:
