@@ -182,6 +182,26 @@ def test_chunking_and_step_size_do_not_change_the_tables(tmp_path, base_config, 
     assert a["resolution"] == b["resolution"]
 
 
+def test_pseudo_data_samples_are_independent_and_sample_0_keeps_its_seeds(tmp_path, base_config, truth, decay_library):
+    """Sample 0 is the nominal events (blocks seeded by (seed, "events", system, block) as before
+    the sample key existed); sample 1 draws other events of the same truth."""
+    from hfe.core.seeds import derive_seed
+    from hfe.pseudodata.events import generate_block
+
+    setup = build_system_setup(SYSTEM, base_config, truth, decay_library)
+    nominal, again, other = (generate_block(setup, 7, 3, 50, **sample) for sample in ({}, {"sample": 0}, {"sample": 1}))
+    first_draw = {k: np.random.default_rng(derive_seed(7, "events", SYSTEM, 3, *keys)).uniform(0.0, 2.0 * np.pi, 50)
+                  for k, keys in ((0, ()), (1, ("sample", 1)))}  # the reaction planes are each block's first draw
+    np.testing.assert_array_equal(nominal["events"]["psi_rp"], first_draw[0])
+    np.testing.assert_array_equal(other["events"]["psi_rp"], first_draw[1])
+    for part in ("events", "electrons"):
+        assert all(np.array_equal(nominal[part][k], again[part][k]) for k in nominal[part])
+    assert len(other["electrons"]["pt"]) > 0 and not np.array_equal(nominal["electrons"]["pt"][:5], other["electrons"]["pt"][:5])
+    config, (path,) = generate(tmp_path, variant(base_config, **{"pseudo_data.sample": 2}), truth, decay_library, n_events=1000)
+    with uproot.open(path) as f:
+        assert json.loads(f["provenance"])["sample"] == 2
+
+
 def test_pp_cross_section_and_stored_events(tmp_path, base_config, truth, decay_library):
     config, paths = generate(tmp_path, base_config, truth, decay_library, system="pp", n_events=200_000)
     with uproot.open(paths[0]) as f:

@@ -347,6 +347,39 @@ def test_quicklook_targets_do_not_wait_for_bootstrap_or_variations(workdir, tmp_
             assert len(entry["pulls"]) > 3 and np.all(np.isfinite(entry["pulls"])) and np.isfinite(entry["mean"])
 
 
+def test_closure_ensemble_runs_new_events_of_the_same_truth(workdir):
+    """workflow/closure_ensemble.py with 2 samples on the finished run: sample 1 gets new events
+    from the linked decay libraries, responses and truth (no decay or response job runs), and the
+    ensemble combines both closure summaries."""
+    import json
+
+    result = subprocess.run([sys.executable, "workflow/closure_ensemble.py", "--samples", "2", "--cores", "2", "--configfile", "config/test.yaml"],
+                            cwd=workdir, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    sample = workdir / "results/closure_samples/sample_1"
+    assert (sample / "sample.yaml").read_text() == "pseudo_data:\n  sample: 1\nresults_dir: results/closure_samples/sample_1\n"
+    assert (sample / "truth/truth.json").samefile(workdir / "results/truth/truth.json")
+    assert not (sample / "logs/decay_chunk").exists() and not (sample / "logs/response").exists()
+    import uproot
+
+    from hfe.measurement.event_ntuple import TREE_NAME
+
+    for chunk in ("pp/chunk_0.root", "PbPb_0-10/chunk_1.root"):
+        with uproot.open(workdir / "results/events" / chunk) as nominal, uproot.open(sample / "events" / chunk) as other:
+            assert json.loads(other["provenance"])["sample"] == 1 and json.loads(nominal["provenance"])["sample"] == 0
+            a, b = (f[TREE_NAME]["psi_rp"].array(library="np") for f in (nominal, other))
+            assert not np.array_equal(a[: min(len(a), len(b))], b[: min(len(a), len(b))])
+    summaries = [json.loads((root / "closure/summary.json").read_text()) for root in (workdir / "results", sample)]
+    assert [s["sample"] for s in summaries] == [0, 1] and summaries[0]["truth"] == summaries[1]["truth"]
+    ensemble = json.loads((workdir / "results/closure/ensemble.json").read_text())
+    assert ensemble["samples"] == [0, 1] and set(ensemble["systems"]) == set(summaries[0]["systems"])
+    entry = ensemble["systems"]["PbPb_0-10"]["ctoe_spectrum"]
+    singles = [s["systems"]["PbPb_0-10"]["ctoe_spectrum"] for s in summaries]
+    assert entry["pt_low"] == singles[0]["pt_low"] == singles[1]["pt_low"]  # every bin closed in both samples
+    assert entry["sample_means"] == pytest.approx([s["mean"] for s in singles])
+    assert "Every observable closes" in (workdir / "results/closure/ensemble.md").read_text()
+
+
 def test_coverage_toys_run_in_batches_and_their_truth_is_the_event_truth(workdir):
     """`snakemake coverage` on the finished run: 6 toys per system (4 NCQ toys) in batches of 2,
     every fit valid, every observable summarised and calibrated (cross-validated on halves), the
