@@ -24,7 +24,7 @@ import yaml
 
 from hfe.core.catalogue import PSEUDO_DATA_LIBRARY, RESPONSE_LIBRARY
 from hfe.core.config import ConfigError, check_config_files
-from hfe.outputs.closure_ensemble import EnsembleError, write_ensemble
+from hfe.outputs.closure_ensemble import main as combine
 
 SHARED_BY_SAMPLES = (RESPONSE_LIBRARY, PSEUDO_DATA_LIBRARY, "responses", "truth")
 
@@ -91,13 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sample {sample}: snakemake failed with status {status}", file=sys.stderr)
             return status
         summaries.append(directory / "closure" / "summary.json")
-    try:
-        ensemble = write_ensemble(summaries, Path(results_dir) / "closure" / "ensemble.json", Path(results_dir) / "closure" / "ensemble.md")
-    except EnsembleError as error:
-        print(f"Closure ensemble error: {error}", file=sys.stderr)
-        return 1
-    print(f"{results_dir}/closure/ensemble.md: {args.samples} samples, every observable closes: {ensemble['closes']}")
-    return 0
+    closure = Path(results_dir) / "closure"
+    return combine([str(closure / "ensemble.json"), str(closure / "ensemble.md"), *map(str, summaries)])
 
 
 if __name__ == "__main__":
