@@ -30,6 +30,7 @@ def test_ensemble_statistics_over_samples_and_bins():
     assert e["mean_error"] == pytest.approx(np.std(means, ddof=1) / np.sqrt(3))
     assert e["bin_means"] == pytest.approx(pulls.mean(axis=0)) and e["max_abs_bin_mean"] == pytest.approx(0.5)
     assert e["sample_max_abs"] == pytest.approx([3.5, 0.4, 2.0])
+    assert e["width"] == pytest.approx(np.sqrt(((pulls - pulls.mean(axis=0)) ** 2).sum() / (3 * 2)))
     assert e["above_3"] == 1 and e["n_pulls"] == 9 and e["expected_above_3"] == pytest.approx(9 * 0.0026998, rel=1e-3)
     assert TAIL_FRACTION == pytest.approx(0.0026998, rel=1e-4)  # 2 Phi(-3)
     assert e["closes"] and ensemble["closes"] and ensemble["samples"] == [0, 1, 2]
@@ -70,7 +71,7 @@ def test_written_ensemble_and_missing_summary(tmp_path):
     write_ensemble(paths, tmp_path / "out/ensemble.json", tmp_path / "out/ensemble.md")
     assert json.loads((tmp_path / "out/ensemble.json").read_text())["systems"]["pp"]["ctoe_spectrum"]["mean"] == pytest.approx(0.1)
     table = (tmp_path / "out/ensemble.md").read_text()
-    assert "| pp | ctoe_spectrum | +0.10 ± 0.10 | +0.20 +0.00 |" in table and "Every observable closes: **yes**" in table
+    assert "| pp | ctoe_spectrum | +0.10 ± 0.10 | +0.20 +0.00 | 0.20 | 0.14 |" in table and "Every observable closes: **yes**" in table
     with pytest.raises(EnsembleError, match="nothere.json: closure summary does not exist"):
         write_ensemble([paths[0], tmp_path / "nothere.json"], tmp_path / "x.json", tmp_path / "x.md")
 
