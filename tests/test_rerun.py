@@ -30,6 +30,8 @@ EDITS = [
     # the pseudo-events' own decay library (independent seeds) and branching ratios
     ("pseudo_data.branching_ratios", "pythia", {"pseudo_events"} | MEASUREMENT),
     ("pseudo_data.decay_library", "shared", {"pseudo_events"} | MEASUREMENT),
+    # another pseudo-data sample of the same truth: new events, same decay libraries and responses
+    ("pseudo_data.sample", 1, {"pseudo_events"} | MEASUREMENT),
     ("pseudo_data.decay_library_chunks", 2, {"decay_chunk": 8, "electron_yields": 1, **{rule: None for rule in {"pseudo_events"} | MEASUREMENT}}),
     ("measurement.step_size", 5000, MEASUREMENT),
     ("measurement.background_origin", 4, MEASUREMENT),
