@@ -43,6 +43,17 @@ def test_a_biased_observable_does_not_close():
     assert not one_bin["closes"]  # mean 1.05, and one bin off by 3.15 in both samples
 
 
+def test_with_model_systematics_the_verdict_takes_the_pulls_with_model():
+    entries = []
+    for k, (fit, model) in enumerate((([0.9, 0.8, 0.7], [0.4, 0.3, 0.2]), ([0.7, 0.6, 0.5], [0.3, 0.2, 0.1]))):
+        entries.append(summary(k, fit))
+        entries[-1]["systems"]["pp"]["ctoe_spectrum"]["pulls_with_model"] = model
+    e = closure_ensemble(entries, ["a", "b"])["systems"]["pp"]["ctoe_spectrum"]
+    assert e["mean"] == pytest.approx(0.7) and not e["closes_fit_error"]
+    assert e["with_model"]["mean"] == pytest.approx(0.25) and e["with_model"]["bin_means"] == pytest.approx([0.35, 0.25, 0.15])
+    assert e["closes"]
+
+
 def test_bins_closed_in_every_sample_only():
     e = closure_ensemble([summary(0, [1.0, 2.0, 3.0]), summary(1, [1.0, 3.0], pt_low=(1.0, 3.0))], ["a", "b"])["systems"]["pp"]["ctoe_spectrum"]
     assert e["pt_low"] == [1.0, 3.0] and e["pt_high"] == [2.0, 4.0] and e["bin_means"] == pytest.approx([1.0, 3.0])

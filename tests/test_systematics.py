@@ -48,6 +48,17 @@ def test_selection_of_variations(config):
         selected_variations({**config, "systematics": {**config["systematics"], "only": ["nope"]}})
 
 
+def test_closure_model_variations_must_run(config):
+    """The closure's model systematics come from variations that run; the default takes the five
+    model-choice ones (config/config.yaml)."""
+    assert [config["variations"][v]["source"] for v in config["closure"]["model_variations"]] == [
+        "spectrum_shape", "raa_shape", "fit_range", "dmeson_v2_fit", "lambda_c_v2"]
+    only = {**config, "systematics": {**config["systematics"], "only": ["taa_up", "dmeson_v2_in_pt"]}}
+    with pytest.raises(ConfigError, match=r"closure.model_variations.*'shape_power_law'.*not among the variations that run"):
+        check_variations(only)
+    check_variations({**only, "closure": {"model_variations": ["dmeson_v2_in_pt"]}})
+
+
 def test_combination_rule():
     up, down = source_uncertainty([np.array([0.3, -0.2, 0.1]), np.array([-0.1, -0.5, 0.4])])
     assert np.allclose(up, [0.3, 0.5, 0.4]) and np.allclose(down, [0.1, 0.5, 0.4])  # one-sided -> symmetrised

@@ -342,9 +342,14 @@ def test_quicklook_targets_do_not_wait_for_bootstrap_or_variations(workdir, tmp_
     assert summary["truth"]["beauty_raa"]["PbPb_0-10"]["form"] == "exp_decay"  # the truth it closed on
     assert set(summary["systems"]["pp"]) == {"ctoe_spectrum", "btoe_spectrum", "beauty_fraction"}
     assert set(summary["systems"]["PbPb_0-10"]) == {"ctoe_spectrum", "btoe_spectrum", "beauty_fraction", "raa_ctoe", "raa_btoe", "ctoe_v2", "btoe_v2_global_fit"}
+    assert summary["model_variations"] == ["shape_power_law"]  # config/test.yaml
     for observables in summary["systems"].values():
         for entry in observables.values():
             assert len(entry["pulls"]) > 3 and np.all(np.isfinite(entry["pulls"])) and np.isfinite(entry["mean"])
+            # the model error only widens the denominator: |pull with model| <= |pull|, same sign
+            with_model, pulls = np.asarray(entry["pulls_with_model"]), np.asarray(entry["pulls"])
+            assert np.all(np.abs(with_model) <= np.abs(pulls) + 1e-12) and np.all(with_model * pulls >= 0)
+            assert min(entry["model_error_up"]) >= 0 and min(entry["model_error_down"]) >= 0
 
 
 def test_closure_ensemble_runs_new_events_of_the_same_truth(workdir):
@@ -377,6 +382,8 @@ def test_closure_ensemble_runs_new_events_of_the_same_truth(workdir):
     singles = [s["systems"]["PbPb_0-10"]["ctoe_spectrum"] for s in summaries]
     assert entry["pt_low"] == singles[0]["pt_low"] == singles[1]["pt_low"]  # every bin closed in both samples
     assert entry["sample_means"] == pytest.approx([s["mean"] for s in singles])
+    assert entry["with_model"]["sample_means"] == pytest.approx([s["mean_with_model"] for s in singles])
+    assert entry["closes"] == entry["with_model"]["closes"]
     assert "Every observable closes" in (workdir / "results/closure/ensemble.md").read_text()
 
 

@@ -12,6 +12,12 @@ error the MC statistical error of the truth tables. Observables and their truth:
 
 Pulls of neighbouring bins are correlated (one smooth fit): their mean over ``PT_RANGE`` is the
 bias to look at. Systems analysed from a user's HFE table have no truth and are skipped.
+
+With model systematics (``closure.model_variations``, variations of the analysis's model
+choices): their deviations from the nominal result, combined per source as the systematics
+combine them (:func:`hfe.systematics.combination.combine`: largest deviation per side, sources
+in quadrature), are added to the error on the side facing the truth:
+pull_with_model = (fit - truth) / (fit error (+) truth MC error (+) model error).
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from hfe.bootstrap.bands import align
 from hfe.core.binning import bins_inside
 from hfe.core.catalogue import ResultsLayout
 from hfe.core.species import MICROBARN_PER_MILLIBARN
-from hfe.tables.published import load_table
+from hfe.systematics.combination import combine, variation_values
+from hfe.tables.published import MeasurementTable, load_table
 
 PT_RANGE = (1.0, 8.0)
 FLAVOURS = ("ctoe", "btoe")
@@ -55,10 +62,29 @@ def true_values(results: ResultsLayout, system: str, observable: str, low: np.nd
     return _truth_on(results, system, f"truth_{flavour}_v2", low)
 
 
+def model_error(results: ResultsLayout, name: str, fit: MeasurementTable, config: Mapping) -> tuple[np.ndarray, np.ndarray] | None:
+    """(up, down) model-choice uncertainty of the result table ``name`` (``<system>/<observable>``)
+    from the variations of ``closure.model_variations`` (None: none configured)."""
+    names = list(config.get("closure", {}).get("model_variations", []))
+    if not names:
+        return None
+    values = {v: variation_values(results.result_table(name, v), fit) for v in names}
+    sources: dict[str, list[str]] = {}
+    for v in names:
+        sources.setdefault(config["variations"][v].get("source", v), []).append(v)
+    return combine(fit.value, values, sources)["total"]
+
+
+def _pull_statistics(pulls: np.ndarray) -> tuple[float, float]:
+    return (float(np.mean(pulls)), float(np.max(np.abs(pulls)))) if len(pulls) else (float("nan"), float("nan"))
+
+
 def closure_pulls(results: ResultsLayout, system: str, config: Mapping | None = None, pt_range: tuple[float, float] = PT_RANGE,
                   observables=None) -> dict[str, dict]:
     """{observable: {pt_low, pt_high, value, error, truth, truth_error, pulls, mean, max_abs}} of
-    one system, bins inside ``pt_range``; Pb-Pb observables need ``config`` (its systems)."""
+    one system, bins inside ``pt_range``, and with ``closure.model_variations`` in ``config``
+    {model_error_up, model_error_down, pulls_with_model, mean_with_model, max_abs_with_model};
+    Pb-Pb observables need ``config`` (its systems)."""
     setup = (config or {}).get("systems", {}).get(system, {"kind": "pp"})
     pp_system = next((s for s, c in (config or {}).get("systems", {}).items() if c["kind"] == "pp"), None)
     names = observables or (SPECTRUM_OBSERVABLES + (PBPB_OBSERVABLES if setup["kind"] == "PbPb" else ()))
@@ -69,8 +95,9 @@ def closure_pulls(results: ResultsLayout, system: str, config: Mapping | None = 
         truth, truth_error = true_values(results, system, observable, fit.pt_low, pp_system, taa)
         inside = bins_inside(fit.pt_low, fit.pt_high, *pt_range) & np.isfinite(truth) & np.isfinite(fit.value) & (truth_error > 0)
         error = fit.symmetric_stat[inside]
-        pulls = (fit.value[inside] - truth[inside]) / np.hypot(error, truth_error[inside])
-        out[observable] = {
+        difference = fit.value[inside] - truth[inside]
+        pulls = difference / np.hypot(error, truth_error[inside])
+        entry = out[observable] = {
             "pt_low": fit.pt_low[inside].tolist(),
             "pt_high": fit.pt_high[inside].tolist(),
             "value": fit.value[inside].tolist(),
@@ -78,9 +105,15 @@ def closure_pulls(results: ResultsLayout, system: str, config: Mapping | None = 
             "truth": truth[inside].tolist(),
             "truth_error": truth_error[inside].tolist(),
             "pulls": pulls.tolist(),
-            "mean": float(np.mean(pulls)) if len(pulls) else float("nan"),
-            "max_abs": float(np.max(np.abs(pulls))) if len(pulls) else float("nan"),
         }
+        entry["mean"], entry["max_abs"] = _pull_statistics(pulls)
+        model = model_error(results, f"{system}/{observable}", fit, config or {})
+        if model is not None:
+            up, down = (m[inside] for m in model)
+            towards_truth = np.where(difference > 0, down, up)
+            with_model = difference / np.sqrt(error**2 + truth_error[inside] ** 2 + towards_truth**2)
+            entry.update({"model_error_up": up.tolist(), "model_error_down": down.tolist(), "pulls_with_model": with_model.tolist()})
+            entry["mean_with_model"], entry["max_abs_with_model"] = _pull_statistics(with_model)
     return out
 
 
@@ -88,7 +121,9 @@ def closure_summary(results: ResultsLayout, config: Mapping, systems: list[str])
     """The closure of every listed system (results/closure/summary.json)."""
     return {
         "description": "closure against the generated truth (hfe/outputs/closure.py): pull = (fit - truth) / "
-        "(fit error (+) truth MC error), fit error = nominal fit uncertainty",
+        "(fit error (+) truth MC error), fit error = nominal fit uncertainty; pulls_with_model: the error also (+) the "
+        "model-choice variations (closure.model_variations) on the side facing the truth",
+        "model_variations": list(config["closure"]["model_variations"]),
         "pt_range": list(PT_RANGE),
         "seed": config["seed"],
         "sample": config["pseudo_data"]["sample"],
@@ -101,11 +136,15 @@ def closure_summary(results: ResultsLayout, config: Mapping, systems: list[str])
 def summary_markdown(summary: Mapping) -> list[str]:
     """Markdown table of a closure summary: mean pull and largest |pull| per system and observable."""
     low, high = summary["pt_range"]
-    lines = [f"pull = (fit − truth)/(fit error ⊕ truth MC error), {low:g}–{high:g} GeV/c.", "",
-             "| system | observable | bins | mean pull | max \\|pull\\| |", "|---|---|---|---|---|"]
+    model = summary.get("model_variations") or []
+    lines = [f"pull = (fit − truth)/(fit error ⊕ truth MC error), {low:g}–{high:g} GeV/c; with model: the error also ⊕ the "
+             f"model-choice variations {model} (side facing the truth).", "",
+             "| system | observable | bins | mean pull | max \\|pull\\| | mean pull with model | max \\|pull\\| with model |",
+             "|---|---|---|---|---|---|---|"]
     for system, observables in summary["systems"].items():
-        for name, entry in observables.items():
-            lines.append(f"| {system} | {name} | {len(entry['pulls'])} | {entry['mean']:+.2f} | {entry['max_abs']:.2f} |")
+        for name, e in observables.items():
+            with_model = f"{e['mean_with_model']:+.2f} | {e['max_abs_with_model']:.2f}" if "pulls_with_model" in e else "– | –"
+            lines.append(f"| {system} | {name} | {len(e['pulls'])} | {e['mean']:+.2f} | {e['max_abs']:.2f} | {with_model} |")
     return lines
 
 

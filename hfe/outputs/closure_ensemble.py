@@ -49,19 +49,12 @@ def _same(summaries: Sequence[Mapping], paths: Sequence[str], key: str) -> None:
             raise EnsembleError(f"{path}: '{key}' differs from {paths[0]}'s: the samples of an ensemble share one truth, seed and inputs")
 
 
-def _observable(entries: Sequence[Mapping]) -> dict:
-    """Ensemble statistics of one observable over the bins closed in every sample (a bin whose
-    truth is empty in one sample drops out of that sample's closure)."""
-    common = sorted(set.intersection(*(set(entry["pt_low"]) for entry in entries)))
-    pulls = np.array([[entry["pulls"][entry["pt_low"].index(low)] for low in common] for entry in entries], dtype=float)  # (sample, bin)
-    high = [entries[0]["pt_high"][entries[0]["pt_low"].index(low)] for low in common]
+def _statistics(pulls: np.ndarray) -> dict:
+    """Ensemble statistics of pulls (sample, bin) of one observable."""
+    k = len(pulls)
     sample_means = pulls.mean(axis=1)
     bin_means = pulls.mean(axis=0)
-    k = len(entries)
     return {
-        "pt_low": common,
-        "pt_high": high,
-        "samples": k,
         "sample_means": sample_means.tolist(),
         "sample_max_abs": np.abs(pulls).max(axis=1).tolist(),
         "mean": float(sample_means.mean()),
@@ -76,12 +69,31 @@ def _observable(entries: Sequence[Mapping]) -> dict:
     }
 
 
+def _observable(entries: Sequence[Mapping]) -> dict:
+    """Ensemble statistics of one observable over the bins closed in every sample (a bin whose
+    truth is empty in one sample drops out of that sample's closure): of the pulls with the fit
+    error, and (``with_model``) of the pulls with model systematics where the summaries have them;
+    ``closes`` judges the latter where present."""
+    common = sorted(set.intersection(*(set(entry["pt_low"]) for entry in entries)))
+
+    def pulls(key: str) -> np.ndarray:  # (sample, bin)
+        return np.array([[entry[key][entry["pt_low"].index(low)] for low in common] for entry in entries], dtype=float)
+
+    out = {"pt_low": common, "pt_high": [entries[0]["pt_high"][entries[0]["pt_low"].index(low)] for low in common],
+           "samples": len(entries), **_statistics(pulls("pulls"))}
+    out["closes_fit_error"] = out["closes"]
+    if all("pulls_with_model" in entry for entry in entries):
+        out["with_model"] = _statistics(pulls("pulls_with_model"))
+        out["closes"] = out["with_model"]["closes"]
+    return out
+
+
 def closure_ensemble(summaries: Sequence[Mapping], paths: Sequence[str]) -> dict:
     """The ensemble of closure summaries (one per pseudo-data sample, ``paths`` name them in
     errors): same truth, seed, input tables and pT range, distinct samples, same bins."""
     if not summaries:
         raise EnsembleError("no closure summary given")
-    for key in ("truth", "seed", "input_tables", "pt_range"):
+    for key in ("truth", "seed", "input_tables", "pt_range", "model_variations"):
         _same(summaries, paths, key)
     samples = [summary.get("sample") for summary in summaries]
     for path, sample in zip(paths, samples):
@@ -104,12 +116,15 @@ def closure_ensemble(summaries: Sequence[Mapping], paths: Sequence[str]) -> dict
     return {
         "description": "closure over pseudo-data samples of one truth (hfe/outputs/closure_ensemble.py): mean = mean pull "
         "over samples and bins (error: spread of the samples' mean pulls / sqrt(K)); bin_means = pull per bin averaged "
-        f"over the samples; closes = |mean| < {MEAN_PULL_LIMIT} and every |bin mean| < {BIN_PULL_LIMIT}",
+        f"over the samples; closes = |mean| < {MEAN_PULL_LIMIT} and every |bin mean| < {BIN_PULL_LIMIT}, for the pulls with "
+        "model systematics (with_model) where the summaries have them, else for the pulls with the fit error "
+        "(closes_fit_error)",
         "pt_range": summaries[0]["pt_range"],
         "seed": summaries[0]["seed"],
         "samples": samples,
         "summaries": [str(path) for path in paths],
         "truth": summaries[0]["truth"],
+        "model_variations": summaries[0].get("model_variations") or [],
         "closes": all(entry["closes"] for observables in systems.values() for entry in observables.values()),
         "systems": systems,
     }
@@ -123,16 +138,20 @@ def ensemble_markdown(ensemble: Mapping) -> list[str]:
              f"pulls in {low:g}–{high:g} GeV/c; mean pull over samples and bins ± spread of the samples' mean pulls/√{k}; "
              "bin mean: a bin's pull averaged over the samples; pull width: the sample-to-sample spread of the pulls (1: errors right, < 1: conservative); |pull| > 3: single-sample pulls, "
              f"against {100 * TAIL_FRACTION:.2f} % of them for unit Gaussian pulls. "
-             f"Closes: |mean| < {MEAN_PULL_LIMIT:g} and every |bin mean| < {BIN_PULL_LIMIT:g}.", "",
+             f"Closes: |mean| < {MEAN_PULL_LIMIT:g} and every |bin mean| < {BIN_PULL_LIMIT:g}, with model systematics "
+             f"({', '.join(ensemble['model_variations']) or 'none configured: the fit error alone'}) where the summaries have them.", "",
              f"Every observable closes: **{'yes' if ensemble['closes'] else 'no'}**", "",
-             "| system | observable | mean pull | samples' mean pulls | max \\|bin mean\\| | pull width | samples' max \\|pull\\| | \\|pull\\| > 3 (expected) | closes |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| system | observable | mean pull | samples' mean pulls | max \\|bin mean\\| | pull width | samples' max \\|pull\\| "
+             "| \\|pull\\| > 3 (expected) | with model: mean pull | max \\|bin mean\\| | closes |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for system, observables in ensemble["systems"].items():
         for name, e in observables.items():
             means = " ".join(f"{m:+.2f}" for m in e["sample_means"])
             maxima = " ".join(f"{m:.2f}" for m in e["sample_max_abs"])
+            model = e.get("with_model")
+            with_model = f"{model['mean']:+.2f} ± {model['mean_error']:.2f} | {model['max_abs_bin_mean']:.2f}" if model else "– | –"
             lines.append(f"| {system} | {name} | {e['mean']:+.2f} ± {e['mean_error']:.2f} | {means} | {e['max_abs_bin_mean']:.2f} | {e['width']:.2f} | "
-                         f"{maxima} | {e['above_3']} of {e['n_pulls']} ({e['expected_above_3']:.2f}) | {'yes' if e['closes'] else 'no'} |")
+                         f"{maxima} | {e['above_3']} of {e['n_pulls']} ({e['expected_above_3']:.2f}) | {with_model} | {'yes' if e['closes'] else 'no'} |")
     return lines
 
 

@@ -69,7 +69,11 @@ def check_variations(config: dict) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
             raise ConfigError(f"config key 'variations.{name}': names may hold letters, digits, '_' and '-' only")
         variation_config(config, name)
-    selected_variations(config)
+    selected = selected_variations(config)
+    missing = [name for name in config["closure"]["model_variations"] if name not in selected]
+    if missing:
+        raise ConfigError(f"config key 'closure.model_variations': {missing} are not among the variations that run "
+                          f"(variations: and systematics.only select {selected})")
 
 
 def sources(config: dict) -> dict[str, list[str]]:

@@ -29,15 +29,17 @@ rule figure:
 
 
 rule closure_summary:
-    """Pulls against the generated truth per system, observable and bin (results/closure/)."""
+    """Pulls against the generated truth per system, observable and bin (results/closure/),
+    with the fit error and with the model-choice variations of closure.model_variations."""
     input:
         quicklook_inputs(),
+        [path for v in config["closure"]["model_variations"] for path in decomposition_outputs(v) + flow_outputs(v)],
     output:
         summary=f"{RES}/closure/summary.json",
         table=f"{RES}/closure/summary.md",
     params:
         code=package_code("closure_summary.py"),
-        config=config_params("systems", "truth", "seed", "pseudo_data.sample", "decomposition.input_tables"),
+        config=config_params("systems", "truth", "seed", "pseudo_data.sample", "decomposition.input_tables", "closure", "variations", "systematics.only"),
         systems=measured_systems(),
         results=results_root,
     log:
