@@ -85,6 +85,12 @@ def test_config_check_command_names_file_and_line(tmp_path, capsys):
     typo.write_text("decomposition:\n  hfe_fit_range: [8, 2]\n")
     assert main([str(typo)]) == 1
     assert "decomposition.hfe_fit_range" in capsys.readouterr().err
+    # as documented, a module run: `python -m hfe.core.config FILE` (main() runs after every definition)
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "hfe.core.config", "config/closure/beauty_hard.yaml"], capture_output=True, text=True)
+    assert run.returncode == 0 and "valid: 3 systems" in run.stdout, run.stderr[-2000:]
 
 
 @pytest.mark.parametrize(

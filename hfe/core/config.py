@@ -278,9 +278,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
 
 def load_config(*paths: str | Path) -> dict:
     """Read YAML config files, later ones updating earlier ones, and validate the result."""
@@ -325,3 +322,7 @@ def config_fingerprint(section: dict) -> str:
     reused across runs (bootstrap batches), so that a batch made with another configuration is
     never merged with this one's, even where Snakemake's params record is missing."""
     return hashlib.sha256(json.dumps(section, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
