@@ -31,6 +31,7 @@ from hfe.core.binning import bins_inside
 from hfe.core.catalogue import ResultsLayout
 from hfe.core.species import MICROBARN_PER_MILLIBARN
 from hfe.systematics.combination import combine, variation_values
+from hfe.systematics.variations import sources
 from hfe.tables.published import MeasurementTable, load_table
 
 PT_RANGE = (1.0, 8.0)
@@ -69,10 +70,7 @@ def model_error(results: ResultsLayout, name: str, fit: MeasurementTable, config
     if not names:
         return None
     values = {v: variation_values(results.result_table(name, v), fit) for v in names}
-    sources: dict[str, list[str]] = {}
-    for v in names:
-        sources.setdefault(config["variations"][v].get("source", v), []).append(v)
-    return combine(fit.value, values, sources)["total"]
+    return combine(fit.value, values, sources(config))["total"]  # sources without a value here drop out
 
 
 def _pull_statistics(pulls: np.ndarray) -> tuple[float, float]:
