@@ -19,7 +19,10 @@ truth). Per system and observable, bins in the closure's pT range:
   input tables are not fluctuated), so the criterion below is then conservative;
 * ``above_3``: single-sample pulls with |pull| > 3, against ``expected_above_3``, what pulls of
   unit width would give (2 Phi(-3) = 0.27 % of them);
-* ``closes``: |mean| < 0.5 and max_abs_bin_mean < 3 (the closure criterion, docs/coverage.md).
+* ``closes``: |mean| < 0.5 and max_abs_bin_mean < 3 (the closure criterion, docs/coverage.md),
+  judged on the pulls with model systematics (``with_model``, the same statistics) where the
+  summaries have them (``closure.model_variations``), else on the pulls with the fit error
+  (``closes_fit_error`` keeps that verdict).
 """
 
 from __future__ import annotations
