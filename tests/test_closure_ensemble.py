@@ -1,4 +1,5 @@
-"""Closure ensembles: the statistics of K closure summaries of one truth, and the driver's links."""
+"""Closure ensembles: the statistics of K closure summaries of one truth, the driver's links, and
+the pull with model systematics of one summary."""
 
 from __future__ import annotations
 
@@ -114,3 +115,12 @@ def test_samples_share_the_sample_independent_outputs_by_hard_links(tmp_path):
     assert not (target / "events").exists() and not (target / "responses/B0.npz.part").exists()
     assert module.link_shared_outputs(source, target) == 0  # already the same files
     assert module.sample_directory("results", 0) == Path("results")
+
+
+def test_the_model_error_counts_on_the_side_facing_the_truth():
+    from hfe.outputs.closure import pulls_with_model
+
+    difference = np.array([0.3, -0.3, 0.0])  # fit above, below and on the truth
+    pulls = pulls_with_model(difference, np.full(3, 0.3), np.full(3, 0.4), up=np.array([1.2, 1.2, 9.0]), down=np.array([0.0, 0.0, 9.0]))
+    # above: the down error (0) counts, 0.3 / 0.5; below: the up error, -0.3 / 1.3
+    assert pulls == pytest.approx([0.6, -0.3 / 1.3, 0.0])

@@ -73,6 +73,13 @@ def model_error(results: ResultsLayout, name: str, fit: MeasurementTable, config
     return combine(fit.value, values, sources(config))["total"]  # sources without a value here drop out
 
 
+def pulls_with_model(difference: np.ndarray, error: np.ndarray, truth_error: np.ndarray, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """(fit - truth) / (fit error (+) truth MC error (+) model error on the side facing the
+    truth): the down error where the fit lies above the truth, the up error where below."""
+    towards_truth = np.where(difference > 0, down, up)
+    return difference / np.sqrt(error**2 + truth_error**2 + towards_truth**2)
+
+
 def _pull_statistics(pulls: np.ndarray) -> tuple[float, float]:
     return (float(np.mean(pulls)), float(np.max(np.abs(pulls)))) if len(pulls) else (float("nan"), float("nan"))
 
@@ -108,8 +115,7 @@ def closure_pulls(results: ResultsLayout, system: str, config: Mapping | None = 
         model = model_error(results, f"{system}/{observable}", fit, config or {})
         if model is not None:
             up, down = (m[inside] for m in model)
-            towards_truth = np.where(difference > 0, down, up)
-            with_model = difference / np.sqrt(error**2 + truth_error[inside] ** 2 + towards_truth**2)
+            with_model = pulls_with_model(difference, error, truth_error[inside], up, down)
             entry.update({"model_error_up": up.tolist(), "model_error_down": down.tolist(), "pulls_with_model": with_model.tolist()})
             entry["mean_with_model"], entry["max_abs_with_model"] = _pull_statistics(with_model)
     return out
