@@ -72,12 +72,14 @@ def _statistics(pulls: np.ndarray) -> dict:
     }
 
 
-def _observable(entries: Sequence[Mapping]) -> dict:
+def _observable(entries: Sequence[Mapping], where: str) -> dict:
     """Ensemble statistics of one observable over the bins closed in every sample (a bin whose
     truth is empty in one sample drops out of that sample's closure): of the pulls with the fit
     error, and (``with_model``) of the pulls with model systematics where the summaries have them;
     ``closes`` judges the latter where present."""
     common = sorted(set.intersection(*(set(entry["pt_low"]) for entry in entries)))
+    if not common:
+        raise EnsembleError(f"{where}: no bin is closed in every sample")
 
     def pulls(key: str) -> np.ndarray:  # (sample, bin)
         return np.array([[entry[key][entry["pt_low"].index(low)] for low in common] for entry in entries], dtype=float)
@@ -112,10 +114,7 @@ def closure_ensemble(summaries: Sequence[Mapping], paths: Sequence[str]) -> dict
             missing = [path for summary, path in zip(summaries, paths) if name not in summary["systems"].get(system, {})]
             if missing:
                 raise EnsembleError(f"{missing[0]}: no closure of {where}")
-            entries = [summary["systems"][system][name] for summary in summaries]
-            if not set.intersection(*(set(entry["pt_low"]) for entry in entries)):
-                raise EnsembleError(f"{where}: no bin is closed in every sample")
-            systems[system][name] = _observable(entries)
+            systems[system][name] = _observable([summary["systems"][system][name] for summary in summaries], where)
     return {
         "description": "closure over pseudo-data samples of one truth (hfe/outputs/closure_ensemble.py): mean = mean pull "
         "over samples and bins (error: spread of the samples' mean pulls / sqrt(K)); bin_means = pull per bin averaged "
