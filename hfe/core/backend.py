@@ -68,6 +68,15 @@ def array_module(backend: str):
     return np
 
 
+def array_module_of(array):
+    """numpy or cupy: the module an array belongs to (numpy for anything not a cupy array)."""
+    if type(array).__module__.startswith("cupy"):
+        import cupy
+
+        return cupy
+    return np
+
+
 def to_numpy(array) -> np.ndarray:
     """A numpy copy of a numpy or cupy array."""
     return array.get() if hasattr(array, "get") else np.asarray(array)

@@ -32,9 +32,12 @@ from hfe.core.electron_origin import EventElectronOrigin
 from hfe.core.errors import NtupleError
 from hfe.fitting.shapes import Curve
 from hfe.measurement.event_ntuple import TREE_NAME
-from hfe.measurement.event_plane import plane_angle, three_subevent_resolution
-from hfe.stats.exact_sums import EventSums, MomentSums
+from hfe.measurement.columns import batch_columns
+from hfe.measurement.event_plane import three_subevent_resolution
+from hfe.stats.exact_sums import EventBinGroups, EventSums, MomentSums
+from hfe.stats.replica_sums import SCALE as REPLICA_SCALE
 from hfe.stats.replica_sums import ReplicaSums
+from hfe.stats.reproducible_math import TabulatedCurve, cos_sin, unit_vector
 
 ELECTRON_BRANCHES = (
     "electron_pt",
@@ -44,7 +47,8 @@ ELECTRON_BRANCHES = (
     "electron_origin",
     "electron_reconstructed",
 )
-READ_BRANCHES = ("event_id", "psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y") + ELECTRON_BRANCHES
+EVENT_BRANCHES = ("event_id", "psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y")
+READ_BRANCHES = EVENT_BRANCHES + ELECTRON_BRANCHES
 # what each branch must hold: a float read as an integer (or the reverse) is a silent wrong number
 BRANCH_KINDS = {
     **{name: "floating" for name in ("psi_rp", "qa_x", "qa_y", "qb_x", "qb_y", "qc_x", "qc_y", "electron_pt",
@@ -132,75 +136,80 @@ def generated_events(file, keys, path: Path, entries: int) -> int:
 
 
 class HfeAccumulator:
-    """Exact sums of one set of files (add accumulators of several jobs with ``+=``)."""
+    """Exact sums of one set of files (add accumulators of several jobs with ``+=``), computed
+    on the array backend ``xp`` (numpy or cupy; that of ``replicas`` when given) with the same
+    bits on both (:mod:`hfe.stats.reproducible_math`)."""
 
-    def __init__(self, settings: MeasurementSettings, replicas: ReplicaSums | None = None):
+    def __init__(self, settings: MeasurementSettings, replicas: ReplicaSums | None = None, xp=None):
         """``replicas``: bootstrap replica sums of the measured HFE (event-plane correlations
         in ``event_values``), filled alongside the nominal sums."""
         self.settings = settings
         self.replicas = replicas
+        self.xp = replicas.xp if replicas is not None else (xp or np)
         n_bins = len(settings.pt_edges) - 1
         self.moments = {name: MomentSums(n_bins) for name in CATEGORIES}
         self.plane = EventSums(("ab", "ac", "bc"))
         self.entries = 0
         self.generated_events = 0
+        self.efficiency = efficiency_table(settings)
+        self._edges = {}
 
     def fill(self, path: str | Path, batch: ak.Array) -> None:
-        s = self.settings
-        n_events = len(batch)
+        s, xp = self.settings, self.xp
+        columns = batch_columns(path, batch, EVENT_BRANCHES, ELECTRON_BRANCHES, xp)
+        n_events, electron, event = columns.n_events, columns.electrons, columns.events
         self.entries += n_events
-        counts = ak.to_numpy(ak.num(batch.electron_pt))
-        event = np.repeat(np.arange(n_events), counts)
-        event_ids = ak.to_numpy(batch.event_id).astype(np.int64)
-        flat = {name: ak.to_numpy(ak.flatten(batch[name])) for name in ELECTRON_BRANCHES}
         for name in ("electron_pt", "electron_true_pt", "electron_phi"):
-            if not np.isfinite(np.sum(flat[name], dtype=np.float64)):  # one pass; NaN or inf poison the sum
+            if not bool(xp.isfinite(electron[name].sum(dtype=xp.float64))):  # one pass; NaN or inf poison the sum
                 raise NtupleError(f"{path}: branch '{name}' contains NaN or infinite values")
-        psi = {k: plane_angle(ak.to_numpy(batch[f"q{k}_x"]), ak.to_numpy(batch[f"q{k}_y"])) for k in "abc"}
+        event_ids = event["event_id"].astype(xp.int64)
+        # cos and sin of 2 Psi: sub-event planes from their flow vectors, the true reaction plane
+        sub_events = {k: unit_vector(event[f"q{k}_x"], event[f"q{k}_y"], xp) for k in "abc"}
+        planes = {"a": sub_events["a"], "rp": cos_sin(2.0 * event["psi_rp"].astype(xp.float64), xp)}
+        correlations = None
         if s.kind == "PbPb":
             self.plane.n_events += n_events
-            correlations = {k: np.cos(2 * (psi[k[0]] - psi[k[1]])) for k in ("ab", "ac", "bc")}
+            correlations = {k: _cos_difference(sub_events[k[0]], sub_events[k[1]]) for k in ("ab", "ac", "bc")}
             self.plane.add(**correlations)
-            if self.replicas is not None:
-                self.replicas.add_events(event_ids, np.stack([correlations[k] for k in ("ab", "ac", "bc")], axis=1))
         # cos 2(phi - Psi) = cos 2phi cos 2Psi + sin 2phi sin 2Psi: trigonometry once per electron
-        two_phi = 2 * flat["electron_phi"]
-        cos_phi, sin_phi = np.cos(two_phi), np.sin(two_phi)
-        planes = {"a": psi["a"], "rp": ak.to_numpy(batch.psi_rp)}
-        cos_psi = {k: np.cos(2 * v).astype(np.float32) for k, v in planes.items()}
-        sin_psi = {k: np.sin(2 * v).astype(np.float32) for k, v in planes.items()}
+        cos_phi, sin_phi = cos_sin(2.0 * electron["electron_phi"].astype(xp.float64), xp)
 
-        def flow(index: np.ndarray, owner: np.ndarray, plane: str) -> np.ndarray | None:
+        def flow(index, owner, plane: str):
             if s.kind != "PbPb":
                 return None
-            return cos_phi.take(index) * cos_psi[plane].take(owner) + sin_phi.take(index) * sin_psi[plane].take(owner)
+            return _cos_difference((cos_phi[index], sin_phi[index]), (planes[plane][0][owner], planes[plane][1][owner]))
 
-        origin = flat["electron_origin"]
-        in_acceptance = np.abs(flat["electron_eta"]) < s.eta_max
-        reconstructed = flat["electron_reconstructed"].astype(bool, copy=False)
-        index = np.flatnonzero(in_acceptance & reconstructed & (origin != s.background_origin))
-        owner = event.take(index)
-        pt = flat["electron_pt"].take(index)
-        efficiency = s.efficiency(pt)
-        if np.any(efficiency <= 0):
-            raise ValueError(f"efficiency is zero at pT = {pt[efficiency <= 0][0]:.3f} GeV/c: cannot correct")
+        origin = electron["electron_origin"]
+        in_acceptance = xp.abs(electron["electron_eta"].astype(xp.float64)) < s.eta_max
+        reconstructed = electron["electron_reconstructed"].astype(bool)
+        index = xp.flatnonzero(in_acceptance & reconstructed & (origin != s.background_origin))
+        owner = columns.electron_event[index]
+        pt = electron["electron_pt"][index]
+        bins, weight = self._bins(pt), 1.0 / self.efficiency(pt, xp)
         hfe_flow = flow(index, owner, "a")
-        self._fill("hfe", owner, pt, 1.0 / efficiency, hfe_flow)
+        groups = EventBinGroups(owner, bins, len(s.pt_edges) - 1)
+        self.moments["hfe"].add(owner, bins, weight, hfe_flow, groups)
         if self.replicas is not None:
-            self.replicas.add_electrons(event_ids.take(owner), self._bins(pt), 1.0 / efficiency, hfe_flow)
+            n = groups.dense(groups.sums(weight, REPLICA_SCALE), n_events)
+            flows = None if hfe_flow is None else groups.dense(groups.sums(weight * hfe_flow, REPLICA_SCALE), n_events)
+            per_event = None if correlations is None else xp.stack([correlations[k] for k in ("ab", "ac", "bc")], axis=1)
+            self.replicas.add(event_ids, n, flows, per_event)
         for name, codes in (
             ("truth_ctoe", (EventElectronOrigin.CHARM,)),
             ("truth_btoe", (EventElectronOrigin.BEAUTY, EventElectronOrigin.BEAUTY_VIA_CHARM)),
         ):
-            index = np.flatnonzero(in_acceptance & np.logical_or.reduce([origin == int(c) for c in codes]))
-            owner = event.take(index)
-            self._fill(name, owner, flat["electron_true_pt"].take(index), None, flow(index, owner, "rp"))
+            of_origin = origin == int(codes[0])
+            for code in codes[1:]:
+                of_origin |= origin == int(code)
+            index = xp.flatnonzero(in_acceptance & of_origin)
+            owner = columns.electron_event[index]
+            self.moments[name].add(owner, self._bins(electron["electron_true_pt"][index]), None, flow(index, owner, "rp"))
 
-    def _bins(self, pt: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.settings.pt_edges.astype(pt.dtype), pt, side="right") - 1
-
-    def _fill(self, name, event, pt, weight, value) -> None:
-        self.moments[name].add(event, self._bins(pt), weight, value)
+    def _bins(self, pt):
+        """pT bin of each value (-1, n_bins: outside), the edges in the values' precision."""
+        if pt.dtype not in self._edges:
+            self._edges[pt.dtype] = self.xp.asarray(self.settings.pt_edges.astype(pt.dtype))
+        return self.xp.searchsorted(self._edges[pt.dtype], pt, side="right") - 1
 
     def __iadd__(self, other: "HfeAccumulator") -> "HfeAccumulator":
         for name in CATEGORIES:
@@ -216,9 +225,27 @@ class HfeAccumulator:
         return self
 
 
-def accumulate(paths: Sequence[str | Path], settings: MeasurementSettings, replicas: ReplicaSums | None = None) -> HfeAccumulator:
-    """Read the files in bounded steps and return their exact sums (and replica sums)."""
-    accumulator = HfeAccumulator(settings, replicas)
+def _cos_difference(first, second):
+    """cos(a - b) from (cos a, sin a) and (cos b, sin b)."""
+    return first[0] * second[0] + first[1] * second[1]
+
+
+def efficiency_table(settings: MeasurementSettings) -> TabulatedCurve:
+    """The efficiency over the pT binning as a fine table (the same bits on CPU and GPU); an
+    efficiency that is not positive somewhere in the binning is an error."""
+    edges = settings.pt_edges
+    table = TabulatedCurve(settings.efficiency, edges[0], edges[-1])
+    bad = np.flatnonzero(~(table.values > 0))
+    if len(bad):
+        raise ValueError(f"{settings.where}: efficiency is {table.values[bad[0]]:.3g} at pT = {table.grid[bad[0]]:.3f} GeV/c "
+                         "(inside the pT binning): cannot correct")
+    return table
+
+
+def accumulate(paths: Sequence[str | Path], settings: MeasurementSettings, replicas: ReplicaSums | None = None, xp=None) -> HfeAccumulator:
+    """Read the files in bounded steps and return their exact sums (and replica sums), computed
+    on ``xp`` (numpy by default; that of ``replicas`` when given)."""
+    accumulator = HfeAccumulator(settings, replicas, xp)
     for path in paths:
         entries, generated = check_event_file(path)
         accumulator.generated_events += generated

@@ -13,7 +13,9 @@ responses and yields, whose electrons carry branching-ratio weights).
 Per pT bin b and event i, with n_ib = sum of electron weights and s_ib = sum of weight x x
 (x = cos 2(phi - Psi) for v2), the accumulator holds sum_i n_ib, sum_i s_ib, sum_i n_ib^2,
 sum_i s_ib^2 and sum_i n_ib s_ib: enough for yields and for ratio estimators with their
-event-level (not per-electron) statistical uncertainty.
+event-level (not per-electron) statistical uncertainty. Everything runs on the array backend
+of the inputs (numpy or cupy) in integer arithmetic, so the order of the additions does not
+matter on either.
 """
 
 from __future__ import annotations
@@ -22,49 +24,73 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hfe.core.backend import array_module_of, to_numpy
+
 FIRST_SCALE = 2.0**32
 SECOND_SCALE = 2.0**16
 LIMB = 2.0**12  # weights in 2^-32 quanta are split into 12-bit limbs for exact sums of squares
 MOMENTS = ("n", "s", "nn", "ss", "ns")
 
 
-def _second(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Fixed-point (2^-16) products of per-(event, bin) fixed-point sums."""
-    return np.rint((a / FIRST_SCALE) * (b / FIRST_SCALE) * SECOND_SCALE).astype(np.int64)
-
-
-def _add_per_bin(total: np.ndarray, bins: np.ndarray, values: np.ndarray) -> None:
-    np.add.at(total, bins, values.astype(np.int64))
+def _second(a, b):
+    """Fixed-point (2^-16) products of per-(event, bin) fixed-point (2^-32) int64 sums:
+    rint((a / 2^32) (b / 2^32) 2^16), the scaling by 2^-48 being exact."""
+    xp = array_module_of(a)
+    return xp.rint(a.astype(xp.float64) * b.astype(xp.float64) * 2.0**-48).astype(xp.int64)
 
 
 class EventBinGroups:
-    """Electrons grouped per (event, pT bin) by a stable sort of the combined key (linear for
-    event-ordered input). ``order`` sorts the electrons, ``starts`` are the first sorted electron
-    of each group; ``inside`` marks the groups inside the binning, with their ``bin_of`` and
-    ``event_of`` (event index as given)."""
+    """Electrons grouped per (event, pT bin) by a stable sort of the combined key (fast for
+    event-ordered input), on the array backend of the inputs. ``order`` sorts the electrons,
+    ``starts`` are the first sorted electron of each group; ``inside`` marks the groups inside
+    the binning, with their ``bin_of`` and ``event_of`` (event index as given)."""
 
-    def __init__(self, event: np.ndarray, bins: np.ndarray, n_bins: int):
+    def __init__(self, event, bins, n_bins: int):
+        xp = self.xp = array_module_of(bins)
+        self.n_bins = n_bins
         wide = n_bins + 1  # one overflow column collects electrons outside the binning
         # bins in [-1, n_bins] (searchsorted - 1): modulo sends under- and overflow to column n_bins
-        if len(bins) and (bins.min() < -1 or bins.max() > n_bins):
+        if len(bins) and (int(bins.min()) < -1 or int(bins.max()) > n_bins):
             raise ValueError("bin indices must lie in [-1, n_bins]")
-        keys = np.asarray(event, dtype=np.int64) * wide + bins % wide
-        self.order = np.argsort(keys, kind="stable")
+        keys = xp.asarray(event, dtype=xp.int64) * wide + bins % wide
+        self.order = xp.argsort(keys, kind="stable")
         sorted_keys = keys[self.order]
-        first = np.ones(len(keys), dtype=bool)
+        first = xp.ones(len(keys), dtype=bool)
         first[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        self.starts = np.flatnonzero(first)
+        self.starts = xp.flatnonzero(first)
+        self.ends = xp.concatenate([self.starts[1:], xp.asarray([len(keys)], dtype=self.starts.dtype)])
         bin_of = sorted_keys[self.starts] % wide
-        self.inside = bin_of != n_bins
+        self.inside = xp.flatnonzero(bin_of != n_bins)
         self.bin_of = bin_of[self.inside]
         self.event_of = (sorted_keys[self.starts] // wide)[self.inside]
 
-    def sums(self, values: np.ndarray | None, scale: float) -> np.ndarray:
-        """Per inside group: sum of ``values`` (None: electron count) in units of 1/scale,
-        rounded per electron (exact integers held in float64)."""
+    def sums(self, values, scale: float):
+        """Per inside group: the sum of ``values`` (None: the electron count) in units of
+        1/scale, each electron's value rounded to that grid first (int64, exact)."""
+        xp = self.xp
         if values is None:
-            return (np.diff(np.append(self.starts, len(self.order))) * scale)[self.inside]
-        return np.add.reduceat(np.rint(values[self.order].astype(np.float64) * scale), self.starts)[self.inside]
+            return ((self.ends - self.starts) * int(scale)).astype(xp.int64)[self.inside]
+        quanta = xp.rint(xp.asarray(values, dtype=xp.float64)[self.order] * scale).astype(xp.int64)
+        running = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(quanta)])
+        return (running[self.ends] - running[self.starts])[self.inside]
+
+    def dense(self, sums, n_events: int):
+        """Group sums as a dense (n_events, n_bins) float64 array (exact below 2^53)."""
+        xp = self.xp
+        out = xp.zeros((n_events, self.n_bins), dtype=xp.float64)
+        out[self.event_of, self.bin_of] = sums
+        return out
+
+
+def exact_bincount(index, values, length: int):
+    """Per index in [0, length): the exact int64 sum of int64 ``values`` (a float bincount of
+    their high and low 26-bit parts, each exact for up to 2^27 entries, on either backend)."""
+    xp = array_module_of(values)
+    if len(values) > 2**27:
+        raise ValueError("exact_bincount: more than 2^27 entries")
+    low = xp.bincount(index, weights=(values & (2**26 - 1)).astype(xp.float64), minlength=length)
+    high = xp.bincount(index, weights=(values >> 26).astype(xp.float64), minlength=length)
+    return high.astype(xp.int64) * 2**26 + low.astype(xp.int64)
 
 
 @dataclass
@@ -78,21 +104,20 @@ class MomentSums:
         for name in MOMENTS:
             self.sums.setdefault(name, np.zeros(self.n_bins, dtype=np.int64))
 
-    def add(self, event: np.ndarray, bins: np.ndarray, weight: np.ndarray | None, value: np.ndarray | None) -> None:
+    def add(self, event, bins, weight, value, groups: EventBinGroups | None = None) -> None:
         """Electrons of whole events: event index, pT bin (-1 and n_bins: outside, ignored),
-        weight (None: 1) and value (None: spectra only)."""
-        if len(event) == 0:
+        weight (None: 1) and value (None: spectra only); numpy or cupy arrays. ``groups``:
+        their :class:`EventBinGroups` where already formed."""
+        if len(bins) == 0:
             return
-        groups = EventBinGroups(event, bins, self.n_bins)
-        bin_of = groups.bin_of
+        groups = groups or EventBinGroups(event, bins, self.n_bins)
         n = groups.sums(weight, FIRST_SCALE)
-        _add_per_bin(self.sums["n"], bin_of, n)
-        _add_per_bin(self.sums["nn"], bin_of, _second(n, n))
+        totals = {"n": n, "nn": _second(n, n)}
         if value is not None:
             s = groups.sums(value if weight is None else weight * value, FIRST_SCALE)
-            _add_per_bin(self.sums["s"], bin_of, s)
-            _add_per_bin(self.sums["ss"], bin_of, _second(s, s))
-            _add_per_bin(self.sums["ns"], bin_of, _second(n, s))
+            totals.update(s=s, ss=_second(s, s), ns=_second(n, s))
+        for name, per_group in totals.items():
+            self.sums[name] += to_numpy(exact_bincount(groups.bin_of, per_group, self.n_bins))
 
     def __iadd__(self, other: "MomentSums") -> "MomentSums":
         for name in MOMENTS:
@@ -126,11 +151,14 @@ class EventSums:
         for name in self.names:
             self.sums.setdefault(name, [0, 0])
 
-    def add(self, **values: np.ndarray) -> None:
+    def add(self, **values) -> None:
+        """Per-event values (numpy or cupy arrays) by name."""
         for name, x in values.items():
-            fixed = np.rint(np.asarray(x, dtype=np.float64) * FIRST_SCALE).astype(np.int64)
-            self.sums[name][0] += int(fixed.sum())
-            self.sums[name][1] += int(np.rint((fixed.astype(np.float64) / FIRST_SCALE) ** 2 * SECOND_SCALE).astype(np.int64).sum())
+            xp = array_module_of(x)
+            fixed = xp.rint(xp.asarray(x, dtype=xp.float64) * FIRST_SCALE)
+            self.sums[name][0] += int(fixed.astype(xp.int64).sum())
+            unit = fixed / FIRST_SCALE
+            self.sums[name][1] += int(xp.rint(unit * unit * SECOND_SCALE).astype(xp.int64).sum())
 
     def mean(self, name: str) -> tuple[float, float]:
         """Mean over events and its standard error."""

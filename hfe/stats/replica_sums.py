@@ -21,85 +21,113 @@ from __future__ import annotations
 
 import numpy as np
 
+from hfe.core.backend import to_numpy
 from hfe.stats.exact_sums import EventBinGroups
 from hfe.stats.replica_weights import POISSON_TABLE, poisson_weights
 
 SCALE = 2.0**24
 EXACT_LIMIT = 2.0**53
 MAX_WEIGHT = float(POISSON_TABLE.max())
-BLOCK_EVENTS = 8192  # events per weight block: (8192 x replicas) float64 in memory at a time
+# events per weight block ((block x replicas) float64 weights in memory at a time): small on the
+# CPU (cache), large on a GPU (few kernel launches); the sums do not depend on it
+BLOCK_EVENTS = {"numpy": 8192, "cupy": 2**16}
 
 
 class ReplicaSums:
-    """Replica sums of one batch of replicas (``first_replica`` .. + ``n_replicas`` - 1)."""
+    """Replica sums of one batch of replicas (``first_replica`` .. + ``n_replicas`` - 1), held
+    on the array backend ``xp`` (numpy or cupy) until :meth:`values`."""
 
-    def __init__(self, n_bins: int, key, first_replica: int, n_replicas: int, n_event_values: int = 0, xp=np):
+    def __init__(self, n_bins: int, key, first_replica: int, n_replicas: int, n_event_values: int = 0, xp=np,
+                 block_events: int | None = None):
         self.n_bins, self.key, self.xp = n_bins, key, xp
         self.first_replica, self.n_replicas = first_replica, n_replicas
-        self.n = np.zeros((n_bins, n_replicas), dtype=np.int64)
-        self.s = np.zeros((n_bins, n_replicas), dtype=np.int64)
-        self.event_values = np.zeros((n_event_values, n_replicas), dtype=np.int64)
-        self.events = np.zeros(n_replicas, dtype=np.int64)
+        self.block_events = block_events or BLOCK_EVENTS.get(xp.__name__, BLOCK_EVENTS["numpy"])
+        self.n = xp.zeros((n_bins, n_replicas), dtype=xp.int64)
+        self.s = xp.zeros((n_bins, n_replicas), dtype=xp.int64)
+        self.event_values = xp.zeros((n_event_values, n_replicas), dtype=xp.int64)
+        self.events = xp.zeros(n_replicas, dtype=xp.int64)
 
-    def _weights(self, ids: np.ndarray):
+    def _weights(self, ids):
         return poisson_weights(self.key, ids, self.first_replica, self.n_replicas, self.xp)
 
-    def _product(self, rows: np.ndarray, weights) -> np.ndarray:
+    def _product(self, rows, weights):
         """rows (k x m, exact integers) @ weights (m x R) as int64, exact: every partial sum is
         bounded by sum|rows| x the largest Poisson weight, checked to stay below 2^53."""
         xp = self.xp
-        bound = float(np.abs(rows).sum(axis=1).max()) * MAX_WEIGHT if rows.size else 0.0
-        rows = xp.asarray(rows)
+        bound = float(xp.abs(rows).sum(axis=1).max()) * MAX_WEIGHT if rows.size else 0.0
         if bound >= EXACT_LIMIT:
             raise OverflowError(f"replica block sum {bound:.3g} exceeds 2^53: use smaller blocks")
-        product = rows @ weights
-        return np.asarray(product.get() if hasattr(product, "get") else product).astype(np.int64)
+        return (rows @ weights).astype(xp.int64)
 
-    def add_electrons(self, event_ids: np.ndarray, bins: np.ndarray, weight: np.ndarray | None, value: np.ndarray | None) -> None:
+    def add(self, event_ids, n=None, s=None, event_values=None) -> None:
+        """Dense per-event inputs of the events ``event_ids`` of a chunk (every event once):
+        ``n``, ``s`` (events x bins) per-(event, bin) sums of electron weights and weighted
+        values in units of 1/SCALE (:meth:`hfe.stats.exact_sums.EventBinGroups.dense`);
+        ``event_values`` (events x n_event_values) per-event quantities, which also count the
+        events. One weight block serves all of them."""
+        xp = self.xp
+        event_ids = xp.asarray(event_ids, dtype=xp.int64)
+        rows, targets = [], []
+        if event_values is not None:
+            rows += [xp.rint(xp.asarray(event_values, dtype=xp.float64) * SCALE).T, xp.ones((1, len(event_ids)))]
+            targets += [self.event_values, self.events[None, :]]
+        for total, sums in ((self.n, n), (self.s, s)):
+            if sums is not None:
+                rows.append(xp.asarray(sums, dtype=xp.float64).T)
+                targets.append(total)
+        if not rows or len(event_ids) == 0:
+            return
+        rows = xp.concatenate(rows, axis=0)
+        if event_values is None:  # events without electrons in the binning add nothing
+            active = xp.flatnonzero(xp.asarray(n).any(axis=1))
+            rows, event_ids = rows[:, active], event_ids[active]
+        for start in range(0, len(event_ids), self.block_events):
+            block = slice(start, start + self.block_events)
+            product = self._product(rows[:, block], self._weights(event_ids[block]))
+            first = 0
+            for total in targets:
+                total += product[first : first + len(total)]
+                first += len(total)
+
+    def add_electrons(self, event_ids, bins, weight, value) -> None:
         """Electrons with the identifier of their event, pT bin (-1, n_bins: outside), weight
         (None: 1) and value (None: no S sums)."""
         if len(event_ids) == 0:
             return
-        groups = EventBinGroups(event_ids, bins, self.n_bins)
-        n = groups.sums(weight, SCALE)
-        s = None if value is None else groups.sums(value if weight is None else weight * value, SCALE)
-        events, column = np.unique(groups.event_of, return_inverse=True)  # groups are event-sorted
-        for start in range(0, len(events), BLOCK_EVENTS):
-            stop = min(start + BLOCK_EVENTS, len(events))
-            in_block = slice(*np.searchsorted(column, [start, stop]))
-            weights = self._weights(events[start:stop])
-            present = [(total, values) for total, values in ((self.n, n), (self.s, s)) if values is not None]
-            rows = np.zeros((len(present) * self.n_bins, stop - start))  # n and s rows: one pass over the weights
-            for k, (_, values) in enumerate(present):
-                rows[k * self.n_bins + groups.bin_of[in_block], column[in_block] - start] = values[in_block]
-            product = self._product(rows, weights)
-            for k, (total, _) in enumerate(present):
-                total += product[k * self.n_bins : (k + 1) * self.n_bins]
+        xp = self.xp
+        events, local = xp.unique(xp.asarray(event_ids, dtype=xp.int64), return_inverse=True)
+        groups = EventBinGroups(local.reshape(-1), xp.asarray(bins), self.n_bins)
+        weight = None if weight is None else xp.asarray(weight)
+        n = groups.dense(groups.sums(weight, SCALE), len(events))
+        s = None
+        if value is not None:
+            value = xp.asarray(value) if weight is None else weight * xp.asarray(value)
+            s = groups.dense(groups.sums(value, SCALE), len(events))
+        self.add(events, n, s)
 
-    def add_events(self, event_ids: np.ndarray, values: np.ndarray) -> None:
+    def add_events(self, event_ids, values) -> None:
         """Per-event quantities (shape (n_events, n_event_values)) of every event of a chunk."""
-        fixed = np.rint(np.asarray(values, dtype=np.float64) * SCALE)
-        for start in range(0, len(event_ids), BLOCK_EVENTS):
-            stop = min(start + BLOCK_EVENTS, len(event_ids))
-            weights = self._weights(event_ids[start:stop])
-            self.event_values += self._product(fixed[start:stop].T, weights)
-            self.events += self._product(np.ones((1, stop - start)), weights)[0]
+        self.add(event_ids, event_values=values)
 
     def __iadd__(self, other: "ReplicaSums") -> "ReplicaSums":
         if (other.first_replica, other.n_replicas) != (self.first_replica, self.n_replicas):
             raise ValueError("only sums of the same replicas can be added")
-        self.n += other.n
-        self.s += other.s
-        self.event_values += other.event_values
-        self.events += other.events
+        xp = self.xp
+        for name in ("n", "s", "event_values", "events"):
+            getattr(self, name)[...] += xp.asarray(getattr(other, name))
         return self
+
+    def totals(self) -> dict[str, np.ndarray]:
+        """The integer sums as numpy arrays (n, s and event_values in units of 1/SCALE)."""
+        return {name: to_numpy(getattr(self, name)) for name in ("n", "s", "event_values", "events")}
 
     def values(self) -> dict[str, np.ndarray]:
         """Sums as floats, replicas along the last axis: n, s (bins x R), event_values (k x R),
         events (R)."""
+        totals = self.totals()
         return {
-            "n": self.n / SCALE,
-            "s": self.s / SCALE,
-            "event_values": self.event_values / SCALE,
-            "events": self.events.astype(np.float64),
+            "n": totals["n"] / SCALE,
+            "s": totals["s"] / SCALE,
+            "event_values": totals["event_values"] / SCALE,
+            "events": totals["events"].astype(np.float64),
         }

@@ -1,0 +1,62 @@
+"""A batch of an event ntuple as flat columns on the array backend (numpy or cupy).
+
+``uproot.iterate`` gives an awkward record array of per-event and jagged per-electron branches.
+The batch is packed on the host (jagged offsets starting at zero, contents of exactly their
+length: a no-op for what uproot reads) and moved once with ``ak.to_backend``; the columns are
+then the layout's own buffers, so the measurement needs no awkward kernel on the device. The
+jagged axis is kept as the local event index of every electron (from the offsets, which
+``ak.num`` differences), with which the per-(event, bin) sums are formed
+(:class:`hfe.stats.exact_sums.EventBinGroups`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+
+from hfe.core.errors import NtupleError
+
+
+@dataclass
+class BatchColumns:
+    """Per-event columns (length ``n_events``), per-electron columns and each electron's local
+    event index ``electron_event`` (0 .. n_events - 1, non-decreasing), all on one backend."""
+
+    n_events: int
+    events: dict
+    electrons: dict
+    electron_event: object
+
+
+def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_branches, xp=np) -> BatchColumns:
+    """The branches of ``batch`` (read from ``path``, named in errors) on the backend ``xp``."""
+    packed = ak.to_packed(batch)
+    if xp is not np:
+        packed = ak.to_backend(packed, "cuda")
+    layout = ak.to_layout(packed)
+    events = {name: _buffer(path, name, layout.content(name), jagged=False) for name in event_branches}
+    electrons, offsets = {}, None
+    for name in electron_branches:
+        content = layout.content(name)
+        if not isinstance(content, ak.contents.ListOffsetArray):
+            raise NtupleError(f"{path}: branch '{name}' is not a jagged (per-electron) array (layout {type(content).__name__})")
+        electrons[name] = _buffer(path, name, content.content, jagged=True)
+        offsets = content.offsets.data if offsets is None else offsets
+        if len(electrons[name]) != len(electrons[electron_branches[0]]):
+            raise NtupleError(f"{path}: branch '{name}' has {len(electrons[name])} electrons in a batch where "
+                              f"'{electron_branches[0]}' has {len(electrons[electron_branches[0]])}")
+    n_electrons = len(electrons[electron_branches[0]])
+    # an event starts at each inner offset; empty events share their offset
+    starts = xp.bincount(offsets[1:-1].astype(xp.int64), minlength=n_electrons + 1)[:n_electrons]
+    electron_event = xp.cumsum(starts, dtype=xp.int64)
+    return BatchColumns(len(layout), events, electrons, electron_event)
+
+
+def _buffer(path, name: str, content, jagged: bool):
+    if not isinstance(content, ak.contents.NumpyArray) or content.data.ndim != 1:
+        kind = "per-electron" if jagged else "per-event"
+        raise NtupleError(f"{path}: branch '{name}' is not a flat {kind} number (layout {type(content).__name__})")
+    return content.data
