@@ -190,10 +190,10 @@ class HfeAccumulator:
         groups = EventBinGroups(owner, bins, len(s.pt_edges) - 1)
         self.moments["hfe"].add(owner, bins, weight, hfe_flow, groups)
         if self.replicas is not None:
-            n = groups.dense(groups.sums(weight, REPLICA_SCALE), n_events)
-            flows = None if hfe_flow is None else groups.dense(groups.sums(weight * hfe_flow, REPLICA_SCALE), n_events)
+            n = groups.sums(weight, REPLICA_SCALE)
+            flows = None if hfe_flow is None else groups.sums(weight * hfe_flow, REPLICA_SCALE)
             per_event = None if correlations is None else xp.stack([correlations[k] for k in ("ab", "ac", "bc")], axis=1)
-            self.replicas.add(event_ids, n, flows, per_event)
+            self.replicas.add(event_ids, groups, n, flows, per_event)
         for name, codes in (
             ("truth_ctoe", (EventElectronOrigin.CHARM,)),
             ("truth_btoe", (EventElectronOrigin.BEAUTY, EventElectronOrigin.BEAUTY_VIA_CHARM)),

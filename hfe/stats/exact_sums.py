@@ -74,13 +74,6 @@ class EventBinGroups:
         running = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(quanta)])
         return (running[self.ends] - running[self.starts])[self.inside]
 
-    def dense(self, sums, n_events: int):
-        """Group sums as a dense (n_events, n_bins) float64 array (exact below 2^53)."""
-        xp = self.xp
-        out = xp.zeros((n_events, self.n_bins), dtype=xp.float64)
-        out[self.event_of, self.bin_of] = sums
-        return out
-
 
 def exact_bincount(index, values, length: int):
     """Per index in [0, length): the exact int64 sum of int64 ``values`` (a float bincount of

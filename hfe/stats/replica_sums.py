@@ -59,35 +59,47 @@ class ReplicaSums:
             raise OverflowError(f"replica block sum {bound:.3g} exceeds 2^53: use smaller blocks")
         return (rows @ weights).astype(xp.int64)
 
-    def add(self, event_ids, n=None, s=None, event_values=None) -> None:
-        """Dense per-event inputs of the events ``event_ids`` of a chunk (every event once):
-        ``n``, ``s`` (events x bins) per-(event, bin) sums of electron weights and weighted
-        values in units of 1/SCALE (:meth:`hfe.stats.exact_sums.EventBinGroups.dense`);
-        ``event_values`` (events x n_event_values) per-event quantities, which also count the
-        events. One weight block serves all of them."""
+    def add(self, event_ids, groups: EventBinGroups | None = None, n=None, s=None, event_values=None) -> None:
+        """The events ``event_ids`` of a chunk (every event once): per-(event, bin) sums of
+        electron weights ``n`` and weighted values ``s`` (None: no S sums) of the ``groups``
+        (:class:`hfe.stats.exact_sums.EventBinGroups` over the local event index, sums at
+        ``SCALE``), and per-event quantities ``event_values`` (events x n_event_values; they also
+        count the events). One weight block serves both."""
         xp = self.xp
         event_ids = xp.asarray(event_ids, dtype=xp.int64)
-        rows, targets = [], []
+        n_values = 0 if event_values is None else event_values.shape[1]
         if event_values is not None:
-            rows += [xp.rint(xp.asarray(event_values, dtype=xp.float64) * SCALE).T, xp.ones((1, len(event_ids)))]
-            targets += [self.event_values, self.events[None, :]]
-        for total, sums in ((self.n, n), (self.s, s)):
-            if sums is not None:
-                rows.append(xp.asarray(sums, dtype=xp.float64).T)
-                targets.append(total)
-        if not rows or len(event_ids) == 0:
+            fixed = xp.rint(xp.asarray(event_values, dtype=xp.float64) * SCALE)
+            columns, ids = (None if groups is None else groups.event_of), event_ids
+        elif groups is not None and len(groups.event_of):  # events without electrons in the binning add nothing
+            active, columns = xp.unique(groups.event_of, return_inverse=True)
+            columns, ids = columns.reshape(-1), event_ids[active]
+        else:
             return
-        rows = xp.concatenate(rows, axis=0)
-        if event_values is None:  # events without electrons in the binning add nothing
-            active = xp.flatnonzero(xp.asarray(n).any(axis=1))
-            rows, event_ids = rows[:, active], event_ids[active]
-        for start in range(0, len(event_ids), self.block_events):
-            block = slice(start, start + self.block_events)
-            product = self._product(rows[:, block], self._weights(event_ids[block]))
-            first = 0
-            for total in targets:
-                total += product[first : first + len(total)]
-                first += len(total)
+        # rows of a block: the event values and a row of ones (with event_values), then n and s
+        layout, first = [], 0
+        if event_values is not None:
+            layout += [(self.event_values, first), (self.events[None, :], first + n_values)]
+            first += n_values + 1
+        electron_rows = []
+        for total, sums in ((self.n, n), (self.s, s)):
+            if sums is not None and groups is not None:
+                layout.append((total, first))
+                electron_rows.append((first, sums))
+                first += self.n_bins
+        for start in range(0, len(ids), self.block_events):
+            stop = min(start + self.block_events, len(ids))
+            rows = xp.zeros((first, stop - start))
+            if event_values is not None:
+                rows[:n_values] = fixed[start:stop].T
+                rows[n_values] = 1.0
+            if electron_rows:
+                low, high = (int(i) for i in xp.searchsorted(columns, xp.asarray([start, stop])))
+                for row, sums in electron_rows:
+                    rows[row + groups.bin_of[low:high], columns[low:high] - start] = sums[low:high]
+            product = self._product(rows, self._weights(ids[start:stop]))
+            for total, row in layout:
+                total += product[row : row + len(total)]
 
     def add_electrons(self, event_ids, bins, weight, value) -> None:
         """Electrons with the identifier of their event, pT bin (-1, n_bins: outside), weight
@@ -98,12 +110,10 @@ class ReplicaSums:
         events, local = xp.unique(xp.asarray(event_ids, dtype=xp.int64), return_inverse=True)
         groups = EventBinGroups(local.reshape(-1), xp.asarray(bins), self.n_bins)
         weight = None if weight is None else xp.asarray(weight)
-        n = groups.dense(groups.sums(weight, SCALE), len(events))
         s = None
         if value is not None:
-            value = xp.asarray(value) if weight is None else weight * xp.asarray(value)
-            s = groups.dense(groups.sums(value, SCALE), len(events))
-        self.add(events, n, s)
+            s = groups.sums(xp.asarray(value) if weight is None else weight * xp.asarray(value), SCALE)
+        self.add(events, groups, groups.sums(weight, SCALE), s)
 
     def add_events(self, event_ids, values) -> None:
         """Per-event quantities (shape (n_events, n_event_values)) of every event of a chunk."""

@@ -1,0 +1,147 @@
+"""The event-level measurement with its bootstrap on each array backend, side by side in one run:
+CPU (numpy, one core), CPU (numpy, all cores: one process per core, their exact sums added)
+and GPU (cupy, when present).
+
+Task: ``HfeAccumulator.fill`` with replica sums (what ``bootstrap_measure`` does per step of
+``uproot.iterate``): moving the batch to the backend, acceptance and efficiency selection,
+pT binning, grouping per (event, bin), cos 2(phi - Psi) of every electron, counter-based
+Poisson weights and the exact replica sums; on in-memory synthetic Pb-Pb batches of 10^6 events
+(1.5 electrons per event, 14 pT bins; :mod:`hfe.measurement.synthetic`) in steps of 250 000
+events, so that file reading is not timed. Reported: event-replicas per second, the speed-up over one CPU core, peak host
+memory (tracemalloc peak of the filling process, all cores: the largest worker) and peak device
+memory (cupy's memory pool), and for the GPU the fraction of its memory bandwidth reached,
+counting the weight matrix (events x replicas float64, written once and read once by the
+product: 16 bytes per event-replica) as the traffic. Every backend's replica sums are
+compared bit for bit with the one-core CPU sums.
+
+Usage: python benchmarks/bench_backends.py [--quick] [--sizes EVENTSxREPLICAS ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import numpy as np
+
+STEP = 250_000  # events per batch (an uproot.iterate step): 10^6 events are 4 batches, shared among the cores
+PT_EDGES = np.array([0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 12.0, 16.0])
+_BATCH = {}
+
+
+def _settings():
+    from hfe.fitting.shapes import Curve
+    from hfe.measurement.hfe import MeasurementSettings
+
+    return MeasurementSettings(pt_edges=PT_EDGES, eta_max=0.8, efficiency=Curve("exp_decay", {"a": 0.8, "b": -0.3, "c": 1.5}),
+                               kind="PbPb", step_size=STEP)
+
+
+def _batch(index: int, step: int):
+    """Batch ``index`` of a sample: one generated batch with event identifiers shifted."""
+    import awkward as ak
+
+    from hfe.measurement.synthetic import block_batch, synthetic_block
+
+    if step not in _BATCH:
+        _BATCH[step] = block_batch(synthetic_block(np.random.default_rng(1), step))
+    return ak.with_field(_BATCH[step], np.arange(index * step, (index + 1) * step, dtype=np.int64), "event_id")
+
+
+def fill(batches: list[int], step: int, replicas: int, backend: str = "cpu"):
+    """Fill the given batches; (seconds, tracemalloc peak MB, device pool MB, integer sums)."""
+    from hfe.core.backend import array_module
+    from hfe.measurement.hfe import HfeAccumulator
+    from hfe.stats.replica_sums import ReplicaSums
+    from hfe.stats.replica_weights import stream_key
+
+    xp = array_module(backend)
+    inputs = [_batch(i, step) for i in batches]  # generated before the clock starts
+    warm = HfeAccumulator(_settings(), ReplicaSums(len(PT_EDGES) - 1, stream_key(7), 0, 2, 3, xp))
+    warm.fill("synthetic", inputs[0][:1000])  # first-call costs (imports, tables, kernels) not timed
+    pool = None if xp is np else xp.get_default_memory_pool()
+    if pool is not None:
+        pool.free_all_blocks()
+    tracemalloc.start()
+    start = time.perf_counter()
+    accumulator = HfeAccumulator(_settings(), ReplicaSums(len(PT_EDGES) - 1, stream_key(7), 0, replicas, 3, xp))
+    for batch in inputs:
+        accumulator.fill("synthetic", batch)
+    totals = accumulator.replicas.totals()  # on the host: the end of the measurement
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    device = pool.total_bytes() / 1e6 if pool is not None else 0.0
+    return seconds, peak, device, totals
+
+
+def _one_thread():
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
+
+
+def cpu_run(n_batches: int, step: int, replicas: int, workers: int):
+    """The batches shared among ``workers`` single-threaded processes (contiguous shares);
+    wall time = the slowest worker's filling time; sums added exactly."""
+    shares = [list(part) for part in np.array_split(np.arange(n_batches), workers) if len(part)]
+    with ProcessPoolExecutor(len(shares), mp_context=get_context("spawn"), initializer=_one_thread) as pool:
+        results = list(pool.map(fill, shares, [step] * len(shares), [replicas] * len(shares)))
+    totals = {k: sum(r[3][k] for r in results) for k in results[0][3]}
+    return max(r[0] for r in results), max(r[1] for r in results), 0.0, totals
+
+
+def peak_bandwidth() -> float:
+    """Bytes per second of the GPU's memory (double data rate x bus width)."""
+    import cupy
+
+    props = cupy.cuda.runtime.getDeviceProperties(0)
+    return 2.0 * props["memoryClockRate"] * 1e3 * props["memoryBusWidth"] / 8
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes (batches of 2 x 10^4 events)")
+    parser.add_argument("--sizes", nargs="*", default=None, help="EVENTSxREPLICAS, e.g. 1e6x200")
+    args = parser.parse_args()
+    _one_thread()  # the one-core runs and the workers inherit it
+    from hfe.core.backend import cuda_available
+
+    step = 2 * 10**4 if args.quick else STEP
+    sizes = [(10**5, 50), (3 * 10**5, 200)] if args.quick else [(10**6, 200), (10**6, 1000), (10**7, 200), (10**7, 1000)]
+    if args.sizes:
+        sizes = [(int(float(a)), int(float(b))) for a, b in (s.split("x") for s in args.sizes)]
+    cores = os.cpu_count() or 1
+    gpu = cuda_available()
+    print(f"machine: {platform.node()} {platform.machine()}, {cores} cores, python {platform.python_version()}, numpy {np.__version__}")
+    if gpu:
+        import cupy
+
+        name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+        print(f"GPU: {name}, cupy {cupy.__version__}, peak memory bandwidth {peak_bandwidth() / 1e12:.2f} TB/s")
+    else:
+        print("GPU: none (no cupy or no CUDA device): CPU rows only")
+    header = f"{'events':>12}{'replicas':>9}  {'backend':<14}{'seconds':>9}{'event-replicas/s':>18}{'vs 1 core':>10}{'host MB':>9}{'device MB':>10}{'bandwidth':>10}{'identical':>10}"
+    print(header)
+    for events, replicas in sizes:
+        n_batches = max(1, events // step)
+        rows = [("cpu, 1 core", cpu_run(n_batches, step, replicas, 1))]
+        if cores > 1:
+            rows.append((f"cpu, {cores} cores", cpu_run(n_batches, step, replicas, cores)))
+        if gpu:
+            rows.append(("cuda", fill(list(range(n_batches)), step, replicas, "cuda")))
+        reference = rows[0][1]
+        for backend, (seconds, host, device, totals) in rows:
+            rate = n_batches * step * replicas / seconds
+            identical = all(np.array_equal(totals[k], reference[3][k]) for k in totals)
+            bandwidth = f"{16 * rate / peak_bandwidth():>10.1%}" if backend == "cuda" else f"{'':>10}"
+            print(f"{n_batches * step:>12,}{replicas:>9}  {backend:<14}{seconds:>9.2f}{rate:>18.3g}{reference[0] / seconds:>9.1f}x"
+                  f"{host:>9.0f}{device:>10.0f}{bandwidth}{str(identical):>10}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
