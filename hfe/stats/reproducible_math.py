@@ -26,8 +26,14 @@ import numpy as np
 TABLE_BITS = 12
 _TABLE_SIZE = 2**TABLE_BITS
 _STEP = 2.0 * math.pi / _TABLE_SIZE
-_COS_TABLE = np.cos(np.arange(_TABLE_SIZE) * _STEP)
-_SIN_TABLE = np.sin(np.arange(_TABLE_SIZE) * _STEP)
+_TABLES = {np: (np.cos(np.arange(_TABLE_SIZE) * _STEP), np.sin(np.arange(_TABLE_SIZE) * _STEP))}
+
+
+def _trig_tables(xp):
+    """The host-built cos and sin tables, copied once to the backend ``xp``."""
+    if xp not in _TABLES:
+        _TABLES[xp] = tuple(xp.asarray(table) for table in _TABLES[np])
+    return _TABLES[xp]
 
 
 def cos_sin(x, xp=np):
@@ -36,7 +42,8 @@ def cos_sin(x, xp=np):
     turns = xp.rint(x * (1.0 / _STEP))
     d = x - turns * _STEP  # |d| <= pi / 2^12
     index = turns.astype(xp.int64) & (_TABLE_SIZE - 1)  # two's complement: the angle modulo 2 pi
-    c0, s0 = xp.asarray(_COS_TABLE)[index], xp.asarray(_SIN_TABLE)[index]
+    cos_table, sin_table = _trig_tables(xp)
+    c0, s0 = cos_table[index], sin_table[index]
     d2 = d * d
     cos_d = 1.0 - d2 * (0.5 - d2 * (1.0 / 24.0))
     sin_d = d * (1.0 - d2 * ((1.0 / 6.0) - d2 * (1.0 / 120.0)))
