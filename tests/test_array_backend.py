@@ -14,7 +14,7 @@ from hfe.measurement.columns import batch_columns
 from hfe.measurement.event_ntuple import write_event_file
 from hfe.measurement.hfe import ELECTRON_BRANCHES, EVENT_BRANCHES, MeasurementSettings, accumulate, efficiency_table, results
 from hfe.measurement.synthetic import block_batch, synthetic_block
-from hfe.stats.exact_sums import EventBinGroups
+from hfe.stats.exact_sums import EventBinGroups, MomentSums
 from hfe.stats.replica_sums import SCALE, ReplicaSums
 from hfe.stats.replica_weights import stream_key
 from hfe.stats.reproducible_math import TabulatedCurve, cos_sin, unit_vector
@@ -141,3 +141,15 @@ def test_one_replica_block_for_electrons_and_events_equals_separate_ones():
     apart.add_events(ids, per_event)
     for name, total in joint.totals().items():
         assert np.array_equal(total, apart.totals()[name]), name
+
+
+def test_batches_without_selected_electrons_add_nothing():
+    empty = np.zeros(0, dtype=np.int64)
+    sums = MomentSums(4)
+    sums.add(empty, empty, np.zeros(0), np.zeros(0), EventBinGroups(empty, empty, 4))
+    assert all(not v.any() for v in sums.sums.values())
+    replicas = ReplicaSums(4, stream_key(3), 0, 8, n_event_values=3)
+    groups = EventBinGroups(empty, empty, 4)
+    replicas.add(np.arange(5), groups, groups.sums(None, SCALE), groups.sums(np.zeros(0), SCALE), np.ones((5, 3)))
+    totals = replicas.totals()
+    assert not totals["n"].any() and np.array_equal(totals["events"], totals["event_values"][0] / SCALE)

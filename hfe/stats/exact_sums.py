@@ -53,12 +53,13 @@ class EventBinGroups:
         if len(bins) and (int(bins.min()) < -1 or int(bins.max()) > n_bins):
             raise ValueError("bin indices must lie in [-1, n_bins]")
         keys = xp.asarray(event, dtype=xp.int64) * wide + bins % wide
-        self.order = xp.argsort(keys, kind="stable")
+        self.order = xp.argsort(keys, kind="stable") if xp is np else xp.argsort(keys)  # cupy's sort is stable
         sorted_keys = keys[self.order]
         first = xp.ones(len(keys), dtype=bool)
         first[1:] = sorted_keys[1:] != sorted_keys[:-1]
         self.starts = xp.flatnonzero(first)
-        self.ends = xp.concatenate([self.starts[1:], xp.asarray([len(keys)], dtype=self.starts.dtype)])
+        self.ends = xp.empty_like(self.starts)
+        self.ends[:-1], self.ends[-1:] = self.starts[1:], len(keys)
         bin_of = sorted_keys[self.starts] % wide
         self.inside = xp.flatnonzero(bin_of != n_bins)
         self.bin_of = bin_of[self.inside]
