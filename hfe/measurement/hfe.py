@@ -163,21 +163,21 @@ class HfeAccumulator:
             if not bool(xp.isfinite(electron[name].sum(dtype=xp.float64))):  # one pass; NaN or inf poison the sum
                 raise NtupleError(f"{path}: branch '{name}' contains NaN or infinite values")
         event_ids = event["event_id"].astype(xp.int64)
-        # cos and sin of 2 Psi: sub-event planes from their flow vectors, the true reaction plane
-        sub_events = {k: unit_vector(event[f"q{k}_x"], event[f"q{k}_y"], xp) for k in "abc"}
-        planes = {"a": sub_events["a"], "rp": cos_sin(2.0 * event["psi_rp"].astype(xp.float64), xp)}
-        correlations = None
+        planes = correlations = None
         if s.kind == "PbPb":
+            # cos and sin of 2 Psi: sub-event planes from their flow vectors, the true reaction plane
+            sub_events = {k: unit_vector(event[f"q{k}_x"], event[f"q{k}_y"], xp) for k in "abc"}
+            planes = {"a": sub_events["a"], "rp": cos_sin(2.0 * event["psi_rp"].astype(xp.float64), xp)}
             self.plane.n_events += n_events
             correlations = {k: _cos_difference(sub_events[k[0]], sub_events[k[1]]) for k in ("ab", "ac", "bc")}
             self.plane.add(**correlations)
-        # cos 2(phi - Psi) = cos 2phi cos 2Psi + sin 2phi sin 2Psi: trigonometry once per electron
-        cos_phi, sin_phi = cos_sin(2.0 * electron["electron_phi"].astype(xp.float64), xp)
+            # cos 2(phi - Psi) = cos 2phi cos 2Psi + sin 2phi sin 2Psi: trigonometry once per electron
+            electron_angle = cos_sin(2.0 * electron["electron_phi"].astype(xp.float64), xp)
 
         def flow(index, owner, plane: str):
-            if s.kind != "PbPb":
+            if planes is None:
                 return None
-            return _cos_difference((cos_phi[index], sin_phi[index]), (planes[plane][0][owner], planes[plane][1][owner]))
+            return _cos_difference((electron_angle[0][index], electron_angle[1][index]), (planes[plane][0][owner], planes[plane][1][owner]))
 
         origin = electron["electron_origin"]
         in_acceptance = xp.abs(electron["electron_eta"].astype(xp.float64)) < s.eta_max
