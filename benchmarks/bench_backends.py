@@ -122,7 +122,10 @@ def main() -> None:
         import cupy
 
         name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
-        print(f"GPU: {name}, cupy {cupy.__version__}, peak memory bandwidth {peak_bandwidth() / 1e12:.2f} TB/s")
+        from hfe.stats.replica_weights import fused_kernel_active
+
+        print(f"GPU: {name}, cupy {cupy.__version__}, peak memory bandwidth {peak_bandwidth() / 1e12:.2f} TB/s, "
+              f"fused weight kernel: {'active' if fused_kernel_active(cupy) else 'NOT active (see the warning)'}")
     else:
         print("GPU: none (no cupy or no CUDA device): CPU rows only")
     header = f"{'events':>12}{'replicas':>9}  {'backend':<14}{'seconds':>9}{'event-replicas/s':>18}{'vs 1 core':>10}{'host MB':>9}{'device MB':>10}{'bandwidth':>10}{'identical':>10}"

@@ -95,3 +95,15 @@ def test_default_pbpb_ntuples_give_the_same_bits(tmp_path, cupy):
     cpu, gpu = results(accumulate(paths, settings)), results(accumulate(paths, settings, xp=cupy))
     for name in ("hfe_spectrum", "hfe_v2", "truth_ctoe_v2", "truth_btoe_v2"):
         assert np.array_equal(cpu[name][0], gpu[name][0]) and np.array_equal(cpu[name][1], gpu[name][1]), name
+
+
+def test_fused_weight_kernel_is_built_and_equals_the_array_operations(cupy):
+    from hfe.stats.replica_weights import _backend_state, _lane_weights, fused_kernel_active, poisson_weights
+
+    assert fused_kernel_active(cupy)  # a failed build or check falls back with a warning: here it must not
+    table, fused = _backend_state(cupy)
+    ids = cupy.asarray(np.random.default_rng(3).integers(0, 2**43, 50_000))
+    for first_group, last_group in ((0, 50), (7, 8), (100, 357)):
+        assert bool((fused(stream_key(9), ids, first_group, last_group, table, cupy)
+                     == _lane_weights(stream_key(9), ids, first_group, last_group, table, cupy)).all())
+    assert _same(poisson_weights(stream_key(9), cupy.asnumpy(ids), 3, 201), poisson_weights(stream_key(9), ids, 3, 201, cupy))

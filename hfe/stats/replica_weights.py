@@ -16,9 +16,12 @@ numpy and cupy.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 LANES = 4  # replicas per 64-bit hash
 ID_SHIFT = 20
@@ -69,13 +72,71 @@ def poisson_weights(key: np.uint64, ids, first_replica: int, n_replicas: int, xp
     if first_replica < 0 or last > MAX_REPLICA:
         raise ValueError(f"replica indices must lie in [0, {MAX_REPLICA})")
     first_group, last_group = first_replica // LANES, (last + LANES - 1) // LANES
+    table, fused = _backend_state(xp)
+    weights = (fused or _lane_weights)(key, ids, first_group, last_group, table, xp)
+    offset = first_replica - first_group * LANES
+    return weights if offset == 0 and weights.shape[1] == n_replicas else weights[:, offset : offset + n_replicas]
+
+
+def _lane_weights(key, ids, first_group: int, last_group: int, table, xp):
+    """The weights of the replica groups ``first_group .. last_group - 1`` (four lanes each), as
+    array operations."""
     groups = xp.arange(first_group, last_group, dtype=xp.uint64)
     with np.errstate(over="ignore"):
         counters = (ids.astype(xp.uint64)[:, None] << xp.uint64(ID_SHIFT)) + groups[None, :]
         counters ^= xp.uint64(key)
     lanes = splitmix64(counters, xp).view(xp.uint16)  # little-endian: lane j = bits 16j..16j+15
-    table = xp.asarray(POISSON_TABLE)
-    offset = first_replica - first_group * LANES
-    if offset == 0 and lanes.shape[1] == n_replicas:
-        return xp.take(table, lanes)  # contiguous lanes: one gather
-    return table[lanes[:, offset : offset + n_replicas]]
+    return xp.take(table, lanes)
+
+
+# One GPU kernel for what _lane_weights does in about ten array passes: the counter, its
+# SplitMix64 hash and the table lookup of its four lanes, written once.
+_FUSED_SOURCE = f"""
+unsigned long long z = ((unsigned long long)ident << {ID_SHIFT}) + group;
+z ^= key;
+z ^= z >> 30; z *= 0xBF58476D1CE4E5B9ull;
+z ^= z >> 27; z *= 0x94D049BB133111EBull;
+z ^= z >> 31;
+out[4 * i] = table[(long long)(z & 0xFFFFull)];
+out[4 * i + 1] = table[(long long)((z >> 16) & 0xFFFFull)];
+out[4 * i + 2] = table[(long long)((z >> 32) & 0xFFFFull)];
+out[4 * i + 3] = table[(long long)(z >> 48)];
+"""
+_BACKENDS: dict = {}
+
+
+def _backend_state(xp):
+    """(Poisson table on ``xp``, the fused GPU kernel or None), made once per array module. The
+    kernel is used only after it reproduced the array operations on a sample of identifiers and
+    replicas; where it cannot be built or differs, the array operations serve (with a warning)."""
+    if xp not in _BACKENDS:
+        table = xp.asarray(POISSON_TABLE)
+        _BACKENDS[xp] = (table, None if xp is np else _checked_fused_kernel(table, xp))
+    return _BACKENDS[xp]
+
+
+def _checked_fused_kernel(table, xp):
+    try:
+        kernel = xp.ElementwiseKernel("int64 ident, uint64 group, uint64 key, raw float64 table", "raw float64 out",
+                                      _FUSED_SOURCE, "hfe_poisson_weights")
+
+        def fused(key, ids, first_group, last_group, table, xp):
+            groups = xp.arange(first_group, last_group, dtype=xp.uint64)
+            out = xp.empty(len(ids) * len(groups) * LANES, dtype=xp.float64)
+            kernel(ids[:, None], groups[None, :], np.uint64(key), table, out)
+            return out.reshape(len(ids), len(groups) * LANES)
+
+        sample = xp.arange(0, MAX_ID, MAX_ID // 1009, dtype=xp.int64)
+        for first_group, last_group in ((0, 3), (5, 64)):
+            if not bool((fused(stream_key(1), sample, first_group, last_group, table, xp)
+                         == _lane_weights(stream_key(1), sample, first_group, last_group, table, xp)).all()):
+                raise ArithmeticError("the fused kernel's weights differ from the array operations'")
+        return fused
+    except Exception as exc:  # a kernel that cannot be built or is wrong must not change a weight
+        log.warning("Poisson weights: fused GPU kernel not used (%s: %s); array operations instead", type(exc).__name__, exc)
+        return None
+
+
+def fused_kernel_active(xp) -> bool:
+    """Whether the fused GPU kernel makes the weights on ``xp`` (for tests and benchmarks)."""
+    return _backend_state(xp)[1] is not None
