@@ -3,6 +3,7 @@ batch columns from awkward layouts, and the accumulator against a direct float64
 The same code on a GPU is compared bit for bit in tests/test_gpu.py."""
 
 import dataclasses
+import types
 
 import awkward as ak
 import numpy as np
@@ -153,3 +154,30 @@ def test_batches_without_selected_electrons_add_nothing():
     replicas.add(np.arange(5), groups, groups.sums(None, SCALE), groups.sums(np.zeros(0), SCALE), np.ones((5, 3)))
     totals = replicas.totals()
     assert not totals["n"].any() and np.array_equal(totals["events"], totals["event_values"][0] / SCALE)
+
+
+class _StandIn(types.ModuleType):
+    """numpy under another name: drives the code's non-numpy (GPU) branches on the CPU."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def test_the_gpu_branches_run_on_a_stand_in_and_give_the_same_bits(tmp_path, monkeypatch, caplog):
+    """The accumulator with replicas through the branches taken for cupy (the batch moved with
+    ak.to_backend, tables copied to the backend, GPU block size, the fused-kernel build): with
+    numpy standing in, the build fails and the array operations serve, with a warning."""
+    import awkward
+
+    monkeypatch.setattr(awkward, "to_backend", lambda array, backend: array)  # numpy arrays stay where they are
+    stand_in = _StandIn("cupy")
+    path, _ = _ntuple(tmp_path)
+    sums = {}
+    for name, xp in (("numpy", np), ("stand-in", stand_in)):
+        replicas = ReplicaSums(7, stream_key(5), 3, 30, n_event_values=3, xp=xp)
+        accumulator = accumulate([path], _settings(), replicas)
+        sums[name] = ({k: v.tolist() for k, v in accumulator.moments["hfe"].sums.items()}, accumulator.plane.sums,
+                      {k: v.tolist() for k, v in replicas.totals().items()})
+    assert replicas.block_events == 2**16
+    assert sums["numpy"] == sums["stand-in"]
+    assert "fused GPU kernel not used" in caplog.text
