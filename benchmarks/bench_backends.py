@@ -95,12 +95,20 @@ def cpu_run(n_batches: int, step: int, replicas: int, workers: int):
     return max(r[0] for r in results), max(r[1] for r in results), 0.0, totals
 
 
-def peak_bandwidth() -> float:
-    """Bytes per second of the GPU's memory (double data rate x bus width)."""
+def peak_bandwidth() -> float | None:
+    """Bytes per second of the GPU's memory (double data rate x bus width), None where the
+    runtime does not say (CUDA 13 dropped the memory clock from the device properties)."""
     import cupy
 
-    props = cupy.cuda.runtime.getDeviceProperties(0)
-    return 2.0 * props["memoryClockRate"] * 1e3 * props["memoryBusWidth"] / 8
+    runtime = cupy.cuda.runtime
+    props = runtime.getDeviceProperties(0)
+    clock_khz, bus_bits = props.get("memoryClockRate"), props.get("memoryBusWidth")
+    if not clock_khz or not bus_bits:
+        try:  # cudaDevAttrMemoryClockRate = 36, cudaDevAttrGlobalMemoryBusWidth = 37
+            clock_khz, bus_bits = runtime.deviceGetAttribute(36, 0), runtime.deviceGetAttribute(37, 0)
+        except Exception:
+            return None
+    return 2.0 * clock_khz * 1e3 * bus_bits / 8 if clock_khz and bus_bits else None
 
 
 def main() -> None:
@@ -116,7 +124,7 @@ def main() -> None:
     if args.sizes:
         sizes = [(int(float(a)), int(float(b))) for a, b in (s.split("x") for s in args.sizes)]
     cores = os.cpu_count() or 1
-    gpu = cuda_available()
+    gpu, peak = cuda_available(), None
     print(f"machine: {platform.node()} {platform.machine()}, {cores} cores, python {platform.python_version()}, numpy {np.__version__}")
     if gpu:
         import cupy
@@ -124,7 +132,9 @@ def main() -> None:
         name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
         from hfe.stats.replica_weights import fused_kernel_active
 
-        print(f"GPU: {name}, cupy {cupy.__version__}, peak memory bandwidth {peak_bandwidth() / 1e12:.2f} TB/s, "
+        peak = peak_bandwidth()
+        print(f"GPU: {name}, cupy {cupy.__version__}, peak memory bandwidth "
+              f"{'unknown (no memory clock from the runtime)' if peak is None else f'{peak / 1e12:.2f} TB/s'}, "
               f"fused weight kernel: {'active' if fused_kernel_active(cupy) else 'NOT active (see the warning)'}")
     else:
         print("GPU: none (no cupy or no CUDA device): CPU rows only")
@@ -141,7 +151,7 @@ def main() -> None:
         for backend, (seconds, host, device, totals) in rows:
             rate = n_batches * step * replicas / seconds
             identical = all(np.array_equal(totals[k], reference[3][k]) for k in totals)
-            bandwidth = f"{16 * rate / peak_bandwidth():>10.1%}" if backend == "cuda" else f"{'':>10}"
+            bandwidth = f"{16 * rate / peak:>10.1%}" if backend == "cuda" and peak else f"{'':>10}"
             print(f"{n_batches * step:>12,}{replicas:>9}  {backend:<14}{seconds:>9.2f}{rate:>18.3g}{reference[0] / seconds:>9.1f}x"
                   f"{host:>9.0f}{device:>10.0f}{bandwidth}{str(identical):>10}", flush=True)
 
