@@ -34,7 +34,8 @@ def main(system: str, replicas: int, paths: list[str]) -> None:
     config = load_config("config/config.yaml")
     backends = ["cpu", "cuda"] if cuda_available() else ["cpu"]
     with tempfile.TemporaryDirectory() as work:
-        measure_replicas(str(Path(work) / "warm.npz"), config, system, paths[:1], 0, 2, backends[-1])  # warm-up
+        # warm-up (all files: the configured event count is checked)
+        measure_replicas(str(Path(work) / "warm.npz"), config, system, paths, 0, 2, backends[-1])
         seconds, files = {}, {}
         for backend in backends:
             files[backend] = Path(work) / f"{backend}.npz"

@@ -7,10 +7,10 @@
 # tests/test_replicas.py), then the benchmarks: bench_backends.py (CPU one core, all cores and
 # GPU; 10^6 and 10^7 events x 200 and 1000 replicas; --quick: small sizes) and, with the ntuples,
 # bench_bootstrap_ntuple.py (the bootstrap_measure step, byte-identical files).
-# Usage: bash benchmarks/gpu_checks.sh [output folder] [--quick]
+# Usage: bash benchmarks/gpu_checks.sh [output folder] [bench_backends.py options: --quick, --sizes ...]
 set -o pipefail
 out=${1:-.}
-quick=${2:-}
+shift || true
 mkdir -p "$out"
 if compgen -G ".whl/*.whl" >/dev/null; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
@@ -20,7 +20,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out
 python3 -c "import cupy, numpy, awkward, uproot; print('cupy', cupy.__version__, 'numpy', numpy.__version__, 'awkward', awkward.__version__)" | tee -a "$out/gpu.txt"
 python3 -m pytest -q -p no:cacheprovider -rs tests/test_gpu.py tests/test_replicas.py tests/test_array_backend.py 2>&1 | tee "$out/pytest_gpu.log"
 status=$?
-python3 benchmarks/bench_backends.py $quick 2>&1 | tee "$out/bench_backends.log" || status=1
+python3 benchmarks/bench_backends.py "$@" 2>&1 | tee "$out/bench_backends.log" || status=1
 if compgen -G "results/events/PbPb_0-10/chunk_*.root" >/dev/null; then
     python3 benchmarks/bench_bootstrap_ntuple.py PbPb_0-10 2000 results/events/PbPb_0-10/chunk_*.root 2>&1 | tee "$out/bench_ntuple.log" || status=1
 fi

@@ -169,7 +169,7 @@ def test_the_gpu_branches_run_on_a_stand_in_and_give_the_same_bits(tmp_path, mon
     numpy standing in, the build fails and the array operations serve, with a warning."""
     import awkward
 
-    monkeypatch.setattr(awkward, "to_backend", lambda array, backend: array)  # numpy arrays stay where they are
+    monkeypatch.setattr(awkward, "to_backend", lambda array, backend, **options: array)  # numpy arrays stay where they are
     stand_in = _StandIn("cupy")
     path, _ = _ntuple(tmp_path)
     sums = {}

@@ -1,8 +1,8 @@
 """A batch of an event ntuple as flat columns on the array backend (numpy or cupy).
 
 ``uproot.iterate`` gives an awkward record array of per-event and jagged per-electron branches.
-The batch is packed on the host (jagged offsets starting at zero, contents of exactly their
-length: a no-op for what uproot reads) and moved once with ``ak.to_backend``; the columns are
+The batch is packed on the host where it is not already (jagged offsets starting at zero,
+contents of exactly their length, as uproot reads them) and moved once with ``ak.to_backend``; the columns are
 then the layout's own buffers, so the measurement needs no awkward kernel on the device. The
 jagged axis is kept as the local event index of every electron (from the offsets, which
 ``ak.num`` differences), with which the per-(event, bin) sums are formed
@@ -33,10 +33,11 @@ class BatchColumns:
 
 def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_branches, xp=np) -> BatchColumns:
     """The branches of ``batch`` (read from ``path``, named in errors) on the backend ``xp``."""
-    packed = ak.to_packed(batch)
+    layout = ak.to_layout(batch)
+    if not all(_packed(layout, name) for name in (*event_branches, *electron_branches)):
+        layout = ak.to_packed(layout, highlevel=False)
     if xp is not np:
-        packed = ak.to_backend(packed, "cuda")
-    layout = ak.to_layout(packed)
+        layout = ak.to_backend(layout, "cuda", highlevel=False)
     events = {name: _buffer(path, name, layout.content(name), jagged=False) for name in event_branches}
     electrons, offsets = {}, None
     for name in electron_branches:
@@ -53,6 +54,19 @@ def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_br
     starts = xp.bincount(offsets[1:-1].astype(xp.int64), minlength=n_electrons + 1)[:n_electrons]
     electron_event = xp.cumsum(starts, dtype=xp.int64)
     return BatchColumns(len(layout), events, electrons, electron_event)
+
+
+def _packed(layout, name: str) -> bool:
+    """Whether branch ``name`` of the record layout is already packed: a flat array of the
+    record's length, or jagged offsets from zero over a content of exactly their span (what
+    uproot reads; packing would only copy it)."""
+    content = layout.content(name)
+    if isinstance(content, ak.contents.NumpyArray):
+        return len(content) == len(layout)
+    if isinstance(content, ak.contents.ListOffsetArray) and isinstance(content.content, ak.contents.NumpyArray):
+        offsets = content.offsets.data
+        return len(offsets) == len(layout) + 1 and int(offsets[0]) == 0 and int(offsets[-1]) == len(content.content)
+    return False
 
 
 def _buffer(path, name: str, content, jagged: bool):

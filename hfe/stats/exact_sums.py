@@ -77,14 +77,19 @@ class EventBinGroups:
 
 
 def exact_bincount(index, values, length: int):
-    """Per index in [0, length): the exact int64 sum of int64 ``values`` (a float bincount of
-    their high and low 26-bit parts, each exact for up to 2^27 entries, on either backend)."""
+    """Per row of int64 ``values`` (shape (m,) or (k, m)) and index in [0, length): the exact
+    int64 sums (shape (length,) or (k, length)), from one float bincount of their high and low
+    26-bit parts, each exact for up to 2^27 entries, on either backend."""
     xp = array_module_of(values)
-    if len(values) > 2**27:
+    rows = values.reshape(-1, values.shape[-1]) if values.ndim > 1 else values[None, :]
+    if rows.shape[1] > 2**27:
         raise ValueError("exact_bincount: more than 2^27 entries")
-    low = xp.bincount(index, weights=(values & (2**26 - 1)).astype(xp.float64), minlength=length)
-    high = xp.bincount(index, weights=(values >> 26).astype(xp.float64), minlength=length)
-    return high.astype(xp.int64) * 2**26 + low.astype(xp.int64)
+    keys = (xp.arange(len(rows), dtype=xp.int64)[:, None] * length + index[None, :]).ravel()
+    size = len(rows) * length
+    low = xp.bincount(keys, weights=(rows & (2**26 - 1)).astype(xp.float64).ravel(), minlength=size)
+    high = xp.bincount(keys, weights=(rows >> 26).astype(xp.float64).ravel(), minlength=size)
+    sums = (high.astype(xp.int64) * 2**26 + low.astype(xp.int64)).reshape(len(rows), length)
+    return sums if values.ndim > 1 else sums[0]
 
 
 @dataclass
@@ -110,8 +115,11 @@ class MomentSums:
         if value is not None:
             s = groups.sums(value if weight is None else weight * value, FIRST_SCALE)
             totals.update(s=s, ss=_second(s, s), ns=_second(n, s))
-        for name, per_group in totals.items():
-            self.sums[name] += to_numpy(exact_bincount(groups.bin_of, per_group, self.n_bins))
+        names = list(totals)
+        xp = array_module_of(n)
+        per_bin = to_numpy(exact_bincount(groups.bin_of, xp.stack([totals[name] for name in names]), self.n_bins))
+        for name, total in zip(names, per_bin):
+            self.sums[name] += total
 
     def __iadd__(self, other: "MomentSums") -> "MomentSums":
         for name in MOMENTS:
