@@ -158,7 +158,7 @@ def main() -> None:
         for backend, (seconds, host, device, totals) in rows:
             rate = n_batches * step * replicas / seconds
             identical = all(np.array_equal(totals[k], reference[3][k]) for k in totals)
-            bandwidth = f"{16 * rate / peak:>10.1%}" if backend == "cuda" and peak else f"{'':>10}"
+            bandwidth = f"{16 * rate / peak:>10.1%}" if backend.startswith("cuda") and peak else f"{'':>10}"
             print(f"{n_batches * step:>12,}{replicas:>9}  {backend:<18}{seconds:>9.2f}{rate:>18.3g}{reference[0] / seconds:>9.1f}x"
                   f"{host:>9.0f}{device:>10.0f}{bandwidth}{str(identical):>10}", flush=True)
 
