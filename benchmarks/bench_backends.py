@@ -54,17 +54,22 @@ def _batch(index: int, step: int):
     return ak.with_field(_BATCH[step], np.arange(index * step, (index + 1) * step, dtype=np.int64), "event_id")
 
 
-def fill(batches: list[int], step: int, replicas: int, backend: str = "cpu", merge: int = 1):
+def fill(batches: list[int], step: int, replicas: int, backend: str = "cpu", merge: int = 1, part: str = "all"):
     """Fill the given batches, ``merge`` consecutive ones concatenated into one step (the same
-    events in larger steps); (seconds, tracemalloc peak MB, device pool MB, integer sums)."""
+    events in larger steps); (seconds, tracemalloc peak MB, device pool MB, integer sums).
+    ``part``: ``all``; ``columns``, only moving each batch to the backend (its columns);
+    ``nominal``, the measurement without replicas (the sums are then the nominal moments)."""
     import awkward as ak
 
     from hfe.core.backend import array_module
-    from hfe.measurement.hfe import HfeAccumulator
+    from hfe.measurement.columns import batch_columns
+    from hfe.measurement.hfe import ELECTRON_BRANCHES, EVENT_BRANCHES, HfeAccumulator
     from hfe.stats.replica_sums import ReplicaSums
     from hfe.stats.replica_weights import stream_key
 
     xp = array_module(backend)
+    if part != "all":
+        replicas = 0
     inputs = [ak.concatenate([_batch(i, step) for i in batches[k : k + merge]]) for k in range(0, len(batches), merge)]
     # generated before the clock starts
     warm = HfeAccumulator(_settings(), ReplicaSums(len(PT_EDGES) - 1, stream_key(7), 0, 2, 3, xp))
@@ -74,10 +79,16 @@ def fill(batches: list[int], step: int, replicas: int, backend: str = "cpu", mer
         pool.free_all_blocks()
     tracemalloc.start()
     start = time.perf_counter()
-    accumulator = HfeAccumulator(_settings(), ReplicaSums(len(PT_EDGES) - 1, stream_key(7), 0, replicas, 3, xp))
+    accumulator = HfeAccumulator(_settings(), ReplicaSums(len(PT_EDGES) - 1, stream_key(7), 0, replicas, 3, xp) if replicas else None, xp)
     for batch in inputs:
-        accumulator.fill("synthetic", batch)
-    totals = accumulator.replicas.totals()  # on the host: the end of the measurement
+        if part == "columns":
+            batch_columns("synthetic", batch, EVENT_BRANCHES, ELECTRON_BRANCHES, xp)
+        else:
+            accumulator.fill("synthetic", batch)
+    if part == "columns" and xp is not np:
+        xp.cuda.get_current_stream().synchronize()
+    # on the host: the end of the measurement
+    totals = accumulator.replicas.totals() if replicas else accumulator.moments["hfe"].sums
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
@@ -145,6 +156,7 @@ def main() -> None:
         print("GPU: none (no cupy or no CUDA device): CPU rows only")
     header = f"{'events':>12}{'replicas':>9}  {'backend':<18}{'seconds':>9}{'event-replicas/s':>18}{'vs 1 core':>10}{'host MB':>9}{'device MB':>10}{'bandwidth':>10}{'identical':>10}"
     print(header)
+    parts = []
     for events, replicas in sizes:
         n_batches = max(1, events // step)
         rows = [("cpu, 1 core", cpu_run(n_batches, step, replicas, 1))]
@@ -161,6 +173,15 @@ def main() -> None:
             bandwidth = f"{16 * rate / peak:>10.1%}" if backend.startswith("cuda") and peak else f"{'':>10}"
             print(f"{n_batches * step:>12,}{replicas:>9}  {backend:<18}{seconds:>9.2f}{rate:>18.3g}{reference[0] / seconds:>9.1f}x"
                   f"{host:>9.0f}{device:>10.0f}{bandwidth}{str(identical):>10}", flush=True)
+        if gpu:
+            parts.append((n_batches * step, replicas, merge * step, rows[-1][1][0],
+                          *(fill(list(range(n_batches)), step, replicas, "cuda", merge, part)[0] for part in ("columns", "nominal"))))
+    if parts:
+        print("\nGPU time by part, in the large steps (seconds): moving the batches to the device; the measurement "
+              "without replicas (moving included); the replicas (the rest)")
+        print(f"{'events':>12}{'replicas':>9}{'step':>10}{'total':>9}{'moving':>9}{'measurement':>13}{'replicas':>10}")
+        for events, replicas, gpu_step, total, moving, nominal in parts:
+            print(f"{events:>12,}{replicas:>9}{gpu_step:>10.2g}{total:>9.2f}{moving:>9.2f}{nominal - moving:>13.2f}{total - nominal:>10.2f}")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,10 @@ def test_batch_columns_give_each_electron_its_event():
     flat = ak.with_field(batch, batch.psi_rp, "electron_phi")
     with pytest.raises(NtupleError, match="x.root: branch 'electron_phi' is not a jagged"):
         batch_columns("x.root", flat, EVENT_BRANCHES, ELECTRON_BRANCHES)
+    # the same electrons in all, but given to other events (counts rolled by one): no silent mix-up
+    moved = ak.with_field(batch, ak.unflatten(ak.flatten(batch.electron_origin), np.roll(counts, 1)), "electron_origin")
+    with pytest.raises(NtupleError, match="x.root: branch 'electron_origin' gives the events of a batch other electron counts"):
+        batch_columns("x.root", moved, EVENT_BRANCHES, ELECTRON_BRANCHES)
 
 
 def _ntuple(tmp_path, n_events=4000, seed=5):
@@ -142,6 +146,28 @@ def test_one_replica_block_for_electrons_and_events_equals_separate_ones():
     apart.add_events(ids, per_event)
     for name, total in joint.totals().items():
         assert np.array_equal(total, apart.totals()[name]), name
+
+
+def test_replica_blocks_check_their_own_exactness_when_the_whole_call_might_not_be_exact():
+    """The exactness bound (row sums x the largest Poisson weight < 2^53) is checked once per
+    call and, where the call's sums exceed it, per block: blocks that are exact still give the
+    exact sums, a block that is not is an error."""
+    from hfe.stats.replica_sums import EXACT_LIMIT, MAX_WEIGHT
+    from hfe.stats.replica_weights import poisson_weights
+
+    rng = np.random.default_rng(8)
+    ids = np.arange(1000)
+    large = EXACT_LIMIT / SCALE / MAX_WEIGHT / 400  # 1000 of them exceed the bound, 100 do not
+    per_event = rng.uniform(0.5, 1.0, (1000, 1)) * large
+    fixed = np.rint(per_event[:, 0] * SCALE).astype(np.int64)
+    weights = poisson_weights(stream_key(4), ids, 0, 6, np).astype(np.int64)
+    exact = [sum(int(f) * int(w) for f, w in zip(fixed, weights[:, r])) for r in range(6)]
+    for block in (100, 37):
+        sums = ReplicaSums(1, stream_key(4), 0, 6, n_event_values=1, block_events=block)
+        sums.add_events(ids, per_event)
+        assert sums.totals()["event_values"][0].tolist() == exact
+    with pytest.raises(OverflowError, match="2\\^53"):
+        ReplicaSums(1, stream_key(4), 0, 6, n_event_values=1, block_events=1000).add_events(ids, per_event)
 
 
 def test_batches_without_selected_electrons_add_nothing():

@@ -33,23 +33,27 @@ class BatchColumns:
 
 def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_branches, xp=np) -> BatchColumns:
     """The branches of ``batch`` (read from ``path``, named in errors) on the backend ``xp``."""
-    layout = ak.to_layout(batch)
-    if not all(_packed(layout, name) for name in (*event_branches, *electron_branches)):
+    names = [*event_branches, *electron_branches]
+    whole = ak.to_layout(batch)
+    layout = ak.contents.RecordArray([whole.content(name) for name in names], names, length=len(whole))  # nothing else moves
+    if not all(_packed(layout, name) for name in names):
         layout = ak.to_packed(layout, highlevel=False)
     if xp is not np:
         layout = ak.to_backend(layout, "cuda", highlevel=False)
     events = {name: _buffer(path, name, layout.content(name), jagged=False) for name in event_branches}
-    electrons, offsets = {}, None
+    electrons, offsets = {}, {}
     for name in electron_branches:
         content = layout.content(name)
         if not isinstance(content, ak.contents.ListOffsetArray):
             raise NtupleError(f"{path}: branch '{name}' is not a jagged (per-electron) array (layout {type(content).__name__})")
-        electrons[name] = _buffer(path, name, content.content, jagged=True)
-        offsets = content.offsets.data if offsets is None else offsets
-        if len(electrons[name]) != len(electrons[electron_branches[0]]):
-            raise NtupleError(f"{path}: branch '{name}' has {len(electrons[name])} electrons in a batch where "
-                              f"'{electron_branches[0]}' has {len(electrons[electron_branches[0]])}")
-    n_electrons = len(electrons[electron_branches[0]])
+        electrons[name], offsets[name] = _buffer(path, name, content.content, jagged=True), content.offsets.data
+    first = electron_branches[0]
+    # every per-electron branch must give each event the same electrons: one transfer checks all
+    differs = xp.stack([(offsets[name] != offsets[first]).any() for name in electron_branches]).tolist()
+    if any(differs):
+        name = electron_branches[differs.index(True)]
+        raise NtupleError(f"{path}: branch '{name}' gives the events of a batch other electron counts than '{first}'")
+    offsets, n_electrons = offsets[first], len(electrons[first])
     # an event starts at each inner offset; empty events share their offset
     starts = xp.bincount(offsets[1:-1].astype(xp.int64), minlength=n_electrons + 1)[:n_electrons]
     electron_event = xp.cumsum(starts, dtype=xp.int64)

@@ -159,9 +159,11 @@ class HfeAccumulator:
         columns = batch_columns(path, batch, EVENT_BRANCHES, ELECTRON_BRANCHES, xp)
         n_events, electron, event = columns.n_events, columns.electrons, columns.events
         self.entries += n_events
-        for name in ("electron_pt", "electron_true_pt", "electron_phi"):
-            if not bool(xp.isfinite(electron[name].sum(dtype=xp.float64))):  # one pass; NaN or inf poison the sum
-                raise NtupleError(f"{path}: branch '{name}' contains NaN or infinite values")
+        checked = ("electron_pt", "electron_true_pt", "electron_phi")
+        # NaN or inf poison a branch's sum: one pass per branch, one transfer for all
+        finite = xp.isfinite(xp.stack([electron[name].sum(dtype=xp.float64) for name in checked])).tolist()
+        if not all(finite):
+            raise NtupleError(f"{path}: branch '{checked[finite.index(False)]}' contains NaN or infinite values")
         event_ids = event["event_id"].astype(xp.int64)
         planes = correlations = None
         if s.kind == "PbPb":

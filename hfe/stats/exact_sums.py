@@ -39,6 +39,13 @@ def _second(a, b):
     return xp.rint(a.astype(xp.float64) * b.astype(xp.float64) * 2.0**-48).astype(xp.int64)
 
 
+def _stable_argsort(keys):
+    """A stable argsort on either backend (numpy's radix sort for 16-bit keys; cupy's sort is
+    always stable and takes no ``kind``)."""
+    xp = array_module_of(keys)
+    return xp.argsort(keys, kind="stable") if xp is np else xp.argsort(keys)
+
+
 class EventBinGroups:
     """Electrons grouped per (event, pT bin) by a stable sort of the combined key (fast for
     event-ordered input), on the array backend of the inputs. ``order`` sorts the electrons,
@@ -50,10 +57,11 @@ class EventBinGroups:
         self.n_bins = n_bins
         wide = n_bins + 1  # one overflow column collects electrons outside the binning
         # bins in [-1, n_bins] (searchsorted - 1): modulo sends under- and overflow to column n_bins
-        if len(bins) and (int(bins.min()) < -1 or int(bins.max()) > n_bins):
+        lowest, highest = xp.stack([bins.min(), bins.max()]).tolist() if len(bins) else (0, 0)  # one transfer
+        if lowest < -1 or highest > n_bins:
             raise ValueError("bin indices must lie in [-1, n_bins]")
         keys = xp.asarray(event, dtype=xp.int64) * wide + bins % wide
-        self.order = xp.argsort(keys, kind="stable") if xp is np else xp.argsort(keys)  # cupy's sort is stable
+        self.order = _stable_argsort(keys)
         sorted_keys = keys[self.order]
         first = xp.ones(len(keys), dtype=bool)
         first[1:] = sorted_keys[1:] != sorted_keys[:-1]
@@ -78,30 +86,42 @@ class EventBinGroups:
 
 def exact_bincount(index, values, length: int):
     """Per row of int64 ``values`` (shape (m,) or (k, m)) and index in [0, length): the exact
-    int64 sums (shape (length,) or (k, length)), from one float bincount of their high and low
-    26-bit parts, each exact for up to 2^27 entries, on either backend."""
+    int64 sums (shape (length,) or (k, length)), on either backend. The entries are ordered by
+    index (a radix sort of 16-bit keys) and each index's sum is a difference of int64 running
+    sums: exact while the sum of |values| of a row stays below 2^63, and free of the atomic
+    additions of a GPU bincount and of its synchronisation (it reads the largest index back)."""
     xp = array_module_of(values)
     rows = values.reshape(-1, values.shape[-1]) if values.ndim > 1 else values[None, :]
-    if rows.shape[1] > 2**27:
-        raise ValueError("exact_bincount: more than 2^27 entries")
-    keys = (xp.arange(len(rows), dtype=xp.int64)[:, None] * length + index[None, :]).ravel()
-    size = len(rows) * length
-    low = xp.bincount(keys, weights=(rows & (2**26 - 1)).astype(xp.float64).ravel(), minlength=size)
-    high = xp.bincount(keys, weights=(rows >> 26).astype(xp.float64).ravel(), minlength=size)
-    sums = (high.astype(xp.int64) * 2**26 + low.astype(xp.int64)).reshape(len(rows), length)
+    if length > 2**15:
+        raise ValueError(f"exact_bincount: {length} indices, at most 2^15")
+    order = _stable_argsort(xp.asarray(index, dtype=xp.int16))
+    bounds = xp.searchsorted(index[order], xp.arange(length + 1))
+    running = xp.concatenate([xp.zeros((len(rows), 1), dtype=xp.int64), xp.cumsum(rows[:, order], axis=1)], axis=1)
+    sums = running[:, bounds[1:]] - running[:, bounds[:-1]]
     return sums if values.ndim > 1 else sums[0]
 
 
-@dataclass
 class MomentSums:
-    """Exact event-level moments of per-bin electron weights and weighted values."""
+    """Exact event-level moments of per-bin electron weights and weighted values. The totals
+    stay on the array backend of the added electrons (no transfer per step) until they are
+    read: :attr:`sums` (numpy int64 per moment), :meth:`values`."""
 
-    n_bins: int
-    sums: dict = field(default_factory=dict)
+    def __init__(self, n_bins: int):
+        self.n_bins = n_bins
+        self._host = {name: np.zeros(n_bins, dtype=np.int64) for name in MOMENTS}
+        self._backend = None  # (len(MOMENTS), n_bins) int64 totals on the backend, not yet on the host
 
-    def __post_init__(self):
-        for name in MOMENTS:
-            self.sums.setdefault(name, np.zeros(self.n_bins, dtype=np.int64))
+    @property
+    def sums(self) -> dict[str, np.ndarray]:
+        """The totals per moment (numpy int64, in units of 2^-32 (first) and 2^-16 (second))."""
+        self._to_host()
+        return self._host
+
+    def _to_host(self) -> None:
+        if self._backend is not None:
+            for name, total in zip(MOMENTS, to_numpy(self._backend)):
+                self._host[name] += total
+            self._backend = None
 
     def add(self, event, bins, weight, value, groups: EventBinGroups | None = None) -> None:
         """Electrons of whole events: event index, pT bin (-1 and n_bins: outside, ignored),
@@ -111,19 +131,21 @@ class MomentSums:
             return
         groups = groups or EventBinGroups(event, bins, self.n_bins)
         n = groups.sums(weight, FIRST_SCALE)
+        xp = array_module_of(n)
         totals = {"n": n, "nn": _second(n, n)}
         if value is not None:
             s = groups.sums(value if weight is None else weight * value, FIRST_SCALE)
             totals.update(s=s, ss=_second(s, s), ns=_second(n, s))
-        names = list(totals)
-        xp = array_module_of(n)
-        per_bin = to_numpy(exact_bincount(groups.bin_of, xp.stack([totals[name] for name in names]), self.n_bins))
-        for name, total in zip(names, per_bin):
-            self.sums[name] += total
+        per_bin = xp.zeros((len(MOMENTS), self.n_bins), dtype=xp.int64)
+        per_bin[[MOMENTS.index(name) for name in totals]] = exact_bincount(
+            groups.bin_of, xp.stack(list(totals.values())), self.n_bins)
+        if self._backend is not None and array_module_of(self._backend) is not xp:
+            self._to_host()  # electrons from another backend: the totals so far go to the host first
+        self._backend = per_bin if self._backend is None else self._backend + per_bin
 
     def __iadd__(self, other: "MomentSums") -> "MomentSums":
-        for name in MOMENTS:
-            self.sums[name] += other.sums[name]
+        for name, total in other.sums.items():
+            self.sums[name] += total
         return self
 
     def values(self) -> dict[str, np.ndarray]:
@@ -154,13 +176,19 @@ class EventSums:
             self.sums.setdefault(name, [0, 0])
 
     def add(self, **values) -> None:
-        """Per-event values (numpy or cupy arrays) by name."""
-        for name, x in values.items():
-            xp = array_module_of(x)
-            fixed = xp.rint(xp.asarray(x, dtype=xp.float64) * FIRST_SCALE)
-            self.sums[name][0] += int(fixed.astype(xp.int64).sum())
-            unit = fixed / FIRST_SCALE
-            self.sums[name][1] += int(xp.rint(unit * unit * SECOND_SCALE).astype(xp.int64).sum())
+        """Per-event values (numpy or cupy arrays) by name; their sums come back to the host
+        in one transfer."""
+        if not values:
+            return
+        names = list(values)
+        xp = array_module_of(values[names[0]])
+        fixed = xp.rint(xp.stack([xp.asarray(values[name], dtype=xp.float64) for name in names]) * FIRST_SCALE)
+        unit = fixed / FIRST_SCALE
+        squares = xp.rint(unit * unit * SECOND_SCALE).astype(xp.int64)
+        totals = to_numpy(xp.stack([fixed.astype(xp.int64).sum(axis=1), squares.sum(axis=1)]))
+        for name, first, second in zip(names, totals[0].tolist(), totals[1].tolist()):
+            self.sums[name][0] += first
+            self.sums[name][1] += second
 
     def mean(self, name: str) -> tuple[float, float]:
         """Mean over events and its standard error."""

@@ -33,6 +33,12 @@ MAX_WEIGHT = float(POISSON_TABLE.max())
 BLOCK_EVENTS = {"numpy": 8192, "cupy": 2**16}
 
 
+def _check_exact(bound: float) -> None:
+    """A sum of |rows| below which a block's products are exact in float64."""
+    if bound * MAX_WEIGHT >= EXACT_LIMIT:
+        raise OverflowError(f"replica block sum {bound * MAX_WEIGHT:.3g} exceeds 2^53: use smaller blocks")
+
+
 class ReplicaSums:
     """Replica sums of one batch of replicas (``first_replica`` .. + ``n_replicas`` - 1), held
     on the array backend ``xp`` (numpy or cupy) until :meth:`values`."""
@@ -50,13 +56,13 @@ class ReplicaSums:
     def _weights(self, ids):
         return poisson_weights(self.key, ids, self.first_replica, self.n_replicas, self.xp)
 
-    def _product(self, rows, weights):
+    def _product(self, rows, weights, checked: bool):
         """rows (k x m, exact integers) @ weights (m x R) as int64, exact: every partial sum is
-        bounded by sum|rows| x the largest Poisson weight, checked to stay below 2^53."""
+        bounded by sum|rows| x the largest Poisson weight, below 2^53 (``checked``: already
+        known for all blocks of the call)."""
         xp = self.xp
-        bound = float(xp.abs(rows).sum(axis=1).max()) * MAX_WEIGHT if rows.size else 0.0
-        if bound >= EXACT_LIMIT:
-            raise OverflowError(f"replica block sum {bound:.3g} exceeds 2^53: use smaller blocks")
+        if not checked:
+            _check_exact(float(xp.abs(rows).sum(axis=1).max()) if rows.size else 0.0)
         return (rows @ weights).astype(xp.int64)
 
     def add(self, event_ids, groups: EventBinGroups | None = None, n=None, s=None, event_values=None) -> None:
@@ -87,17 +93,26 @@ class ReplicaSums:
                 layout.append((total, first))
                 electron_rows.append((first, sums))
                 first += self.n_bins
-        for start in range(0, len(ids), self.block_events):
-            stop = min(start + self.block_events, len(ids))
+        block_starts = list(range(0, len(ids), self.block_events)) + [len(ids)]
+        # one transfer for the whole call: where each block's electron groups start, and a bound
+        # on every block's row sums (the sums over all blocks); blocks check their own only if
+        # that bound is not below 2^53
+        bounds = [xp.abs(fixed).sum(axis=0).max() if event_values is not None else xp.zeros(()),
+                  *(xp.abs(sums).sum(dtype=xp.float64) for _, sums in electron_rows)]
+        boundaries = xp.searchsorted(columns, xp.asarray(block_starts)) if electron_rows else xp.zeros(len(block_starts))
+        host = to_numpy(xp.concatenate([boundaries.astype(xp.float64), xp.stack(bounds).astype(xp.float64)]))
+        group_starts = host[: len(block_starts)].astype(np.int64).tolist()
+        checked = max(host[len(block_starts):].max(), len(ids)) * MAX_WEIGHT < EXACT_LIMIT
+        for block, (start, stop) in enumerate(zip(block_starts[:-1], block_starts[1:])):
             rows = xp.zeros((first, stop - start))
             if event_values is not None:
                 rows[:n_values] = fixed[start:stop].T
                 rows[n_values] = 1.0
             if electron_rows:
-                low, high = (int(i) for i in xp.searchsorted(columns, xp.asarray([start, stop])))
+                low, high = group_starts[block], group_starts[block + 1]
                 for row, sums in electron_rows:
                     rows[row + groups.bin_of[low:high], columns[low:high] - start] = sums[low:high]
-            product = self._product(rows, self._weights(ids[start:stop]))
+            product = self._product(rows, self._weights(ids[start:stop]), checked)
             for total, row in layout:
                 total += product[row : row + len(total)]
 
