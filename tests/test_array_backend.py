@@ -170,6 +170,18 @@ def test_replica_blocks_check_their_own_exactness_when_the_whole_call_might_not_
         ReplicaSums(1, stream_key(4), 0, 6, n_event_values=1, block_events=1000).add_events(ids, per_event)
 
 
+def test_identifiers_outside_the_counter_range_are_an_error():
+    """Identifiers key the weights' counters: one outside [0, 2^43) would alias another's."""
+    from hfe.stats.replica_weights import poisson_weights
+
+    for bad in (-1, 2**43):
+        ids = np.array([3, bad, 5])
+        with pytest.raises(ValueError, match=r"identifiers must lie in \[0, 2\^43\); got \[" + str(min(bad, 3))):
+            ReplicaSums(1, stream_key(2), 0, 4, n_event_values=1).add_events(ids, np.ones((3, 1)))
+        with pytest.raises(ValueError, match=r"identifiers must lie in \[0, 2\^43\)"):
+            poisson_weights(stream_key(2), ids, 0, 4)
+
+
 def test_batches_without_selected_electrons_add_nothing():
     empty = np.zeros(0, dtype=np.int64)
     sums = MomentSums(4)

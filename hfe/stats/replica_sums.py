@@ -23,7 +23,7 @@ import numpy as np
 
 from hfe.core.backend import to_numpy
 from hfe.stats.exact_sums import EventBinGroups
-from hfe.stats.replica_weights import POISSON_TABLE, poisson_weights
+from hfe.stats.replica_weights import POISSON_TABLE, check_identifiers, poisson_weights
 
 SCALE = 2.0**24
 EXACT_LIMIT = 2.0**53
@@ -54,7 +54,8 @@ class ReplicaSums:
         self.events = xp.zeros(n_replicas, dtype=xp.int64)
 
     def _weights(self, ids):
-        return poisson_weights(self.key, ids, self.first_replica, self.n_replicas, self.xp)
+        """The weights of a block, its identifiers checked for the whole call (:meth:`add`)."""
+        return poisson_weights(self.key, ids, self.first_replica, self.n_replicas, self.xp, identifiers_checked=True)
 
     def _product(self, rows, weights, checked: bool):
         """rows (k x m, exact integers) @ weights (m x R) as int64, exact: every partial sum is
@@ -82,6 +83,8 @@ class ReplicaSums:
             columns, ids = columns.reshape(-1), event_ids[active]
         else:
             return
+        if len(ids) == 0:
+            return
         # rows of a block: the event values and a row of ones (with event_values), then n and s
         layout, first = [], 0
         if event_values is not None:
@@ -94,15 +97,17 @@ class ReplicaSums:
                 electron_rows.append((first, sums))
                 first += self.n_bins
         block_starts = list(range(0, len(ids), self.block_events)) + [len(ids)]
-        # one transfer for the whole call: where each block's electron groups start, and a bound
-        # on every block's row sums (the sums over all blocks); blocks check their own only if
-        # that bound is not below 2^53
+        # one transfer for the whole call: where each block's electron groups start, the range of
+        # the identifiers, and a bound on every block's row sums (the sums over all blocks);
+        # blocks check their own only if that bound is not below 2^53
         bounds = [xp.abs(fixed).sum(axis=0).max() if event_values is not None else xp.zeros(()),
                   *(xp.abs(sums).sum(dtype=xp.float64) for _, sums in electron_rows)]
         boundaries = xp.searchsorted(columns, xp.asarray(block_starts)) if electron_rows else xp.zeros(len(block_starts))
-        host = to_numpy(xp.concatenate([boundaries.astype(xp.float64), xp.stack(bounds).astype(xp.float64)]))
+        host = to_numpy(xp.concatenate([boundaries.astype(xp.float64), xp.stack([ids.min(), ids.max()]).astype(xp.float64),
+                                        xp.stack(bounds).astype(xp.float64)]))
         group_starts = host[: len(block_starts)].astype(np.int64).tolist()
-        checked = max(host[len(block_starts):].max(), len(ids)) * MAX_WEIGHT < EXACT_LIMIT
+        check_identifiers(*host[len(block_starts) : len(block_starts) + 2])
+        checked = max(host[len(block_starts) + 2 :].max(), len(ids)) * MAX_WEIGHT < EXACT_LIMIT
         for block, (start, stop) in enumerate(zip(block_starts[:-1], block_starts[1:])):
             rows = xp.zeros((first, stop - start))
             if event_values is not None:

@@ -62,12 +62,19 @@ def stream_key(seed: int) -> np.uint64:
         return splitmix64(np.array([seed % 2**64], dtype=np.uint64) * _GOLDEN)[0]
 
 
-def poisson_weights(key: np.uint64, ids, first_replica: int, n_replicas: int, xp=np):
+def check_identifiers(lowest, highest) -> None:
+    """The smallest and largest identifier of a call (host numbers) must lie in [0, 2^43)."""
+    if lowest < 0 or highest >= MAX_ID:
+        raise ValueError(f"bootstrap identifiers must lie in [0, 2^43); got [{int(lowest)}, {int(highest)}]")
+
+
+def poisson_weights(key: np.uint64, ids, first_replica: int, n_replicas: int, xp=np, identifiers_checked: bool = False):
     """Weights (float64, shape (len(ids), n_replicas)) of entities ``ids`` in replicas
-    ``first_replica .. first_replica + n_replicas - 1``; exact small integers."""
+    ``first_replica .. first_replica + n_replicas - 1``; exact small integers.
+    ``identifiers_checked``: the caller has checked ``ids`` (:func:`check_identifiers`)."""
     ids = xp.asarray(ids, dtype=xp.int64)
-    if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= MAX_ID):
-        raise ValueError(f"bootstrap identifiers must lie in [0, 2^43); got [{int(ids.min())}, {int(ids.max())}]")
+    if len(ids) and not identifiers_checked:
+        check_identifiers(*xp.stack([ids.min(), ids.max()]).tolist())
     last = first_replica + n_replicas
     if first_replica < 0 or last > MAX_REPLICA:
         raise ValueError(f"replica indices must lie in [0, {MAX_REPLICA})")
