@@ -72,6 +72,7 @@ def test_batch_columns_give_each_electron_its_event():
         columns = batch_columns("x.root", view, EVENT_BRANCHES, ELECTRON_BRANCHES)
         n = ak.num(view.electron_pt).to_numpy()
         assert columns.n_events == len(view)
+        assert columns.most_electrons == n.max() > 0
         assert np.array_equal(columns.electron_event, np.repeat(np.arange(len(view)), n))
         assert np.array_equal(columns.electrons["electron_phi"], ak.flatten(view.electron_phi).to_numpy())
         assert np.array_equal(columns.events["qa_x"], view.qa_x.to_numpy())

@@ -44,6 +44,24 @@ def test_sums_are_bit_identical_whatever_the_split():
         assert np.array_equal(whole.sums[name], parts.sums[name]), name
 
 
+def test_totals_beyond_int64_stay_exact_and_a_step_that_could_overflow_is_an_error():
+    """Weights of 2^14 (an efficiency of 6e-5): 300 steps of 1024 one-electron events in one bin
+    add up to 300 x 2^56 in units of 2^-32, past the int64 range (2^63); the step sums move to
+    Python integers on the host before they could overflow, so the totals are exact. A single
+    step whose sums could leave int64 is an error, not a wrapped number."""
+    sums = MomentSums(2)
+    events, ones = np.arange(1024), np.ones(1024)
+    for _ in range(300):
+        sums.add(events, np.zeros(1024, dtype=int), ones * 2.0**14, -ones, electrons_per_event=1)
+    assert sums.sums["n"][0] == 300 * 1024 * 2**46 > 2**63  # 2^14 in units of 2^-32, per electron
+    assert sums.sums["s"][0] == -300 * 1024 * 2**46
+    assert sums.sums["nn"][0] == sums.sums["ss"][0] == -sums.sums["ns"][0] == 300 * 1024 * 2**44  # (2^14)^2 in 2^-16
+    assert sums.values()["n"][0] == 300 * 1024 * 2.0**14
+    many = 2**20
+    with pytest.raises(OverflowError, match="1048576 electrons with weights up to 4.1e\\+03 in one step.*measurement.step_size"):
+        MomentSums(1).add(np.arange(many), np.zeros(many, dtype=int), np.full(many, 2.0**12), None)
+
+
 def test_ratio_error_is_the_event_level_error():
     """One electron per event with value +-1 at random: ratio 0 +- 1/sqrt(N)."""
     rng = np.random.default_rng(3)

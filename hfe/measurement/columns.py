@@ -29,6 +29,7 @@ class BatchColumns:
     events: dict
     electrons: dict
     electron_event: object
+    most_electrons: int  # the most electrons of one event of the batch (a host number)
 
 
 def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_branches, xp=np) -> BatchColumns:
@@ -38,6 +39,7 @@ def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_br
     layout = ak.contents.RecordArray([whole.content(name) for name in names], names, length=len(whole))  # nothing else moves
     if not all(_packed(layout, name) for name in names):
         layout = ak.to_packed(layout, highlevel=False)
+    most_electrons = _most_electrons(layout.content(electron_branches[0]))  # on the host, before moving
     if xp is not np:
         layout = ak.to_backend(layout, "cuda", highlevel=False)
     events = {name: _buffer(path, name, layout.content(name), jagged=False) for name in event_branches}
@@ -57,7 +59,15 @@ def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_br
     # an event starts at each inner offset; empty events share their offset
     starts = xp.bincount(offsets[1:-1].astype(xp.int64), minlength=n_electrons + 1)[:n_electrons]
     electron_event = xp.cumsum(starts, dtype=xp.int64)
-    return BatchColumns(len(layout), events, electrons, electron_event)
+    return BatchColumns(len(layout), events, electrons, electron_event, most_electrons)
+
+
+def _most_electrons(content) -> int:
+    """The most entries of one event of a jagged branch on the host (0 where it is not jagged:
+    that is an error further on)."""
+    if not isinstance(content, ak.contents.ListOffsetArray) or len(content) == 0:
+        return 0
+    return int(np.diff(content.offsets.data).max())
 
 
 def _packed(layout, name: str) -> bool:

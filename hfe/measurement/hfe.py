@@ -58,6 +58,7 @@ BRANCH_KINDS = {
     "electron_reconstructed": "boolean",  # bool, or an integer flag (non-zero = reconstructed)
 }
 CATEGORIES = ("hfe", "truth_ctoe", "truth_btoe")
+WEIGHT_SLACK = 1.0 + 1e-6  # covers the rounding of 1/efficiency and of |cos| computed from tables
 
 
 @dataclass
@@ -152,6 +153,8 @@ class HfeAccumulator:
         self.entries = 0
         self.generated_events = 0
         self.efficiency = efficiency_table(settings)
+        # bounds on |weight| and |weight x cos|, known on the host (the exact sums check their range with them)
+        self._bounds = {"hfe": WEIGHT_SLACK / float(self.efficiency.values.min()), "truth": WEIGHT_SLACK}
         self._edges = {}
 
     def fill(self, path: str | Path, batch: ak.Array) -> None:
@@ -190,7 +193,7 @@ class HfeAccumulator:
         bins, weight = self._bins(pt), 1.0 / self.efficiency(pt, xp)
         hfe_flow = flow(index, owner, "a")
         groups = EventBinGroups(owner, bins, len(s.pt_edges) - 1)
-        self.moments["hfe"].add(owner, bins, weight, hfe_flow, groups)
+        self.moments["hfe"].add(owner, bins, weight, hfe_flow, groups, self._bounds["hfe"], columns.most_electrons)
         if self.replicas is not None:
             n = groups.sums(weight, REPLICA_SCALE)
             flows = None if hfe_flow is None else groups.sums(weight * hfe_flow, REPLICA_SCALE)
@@ -205,7 +208,8 @@ class HfeAccumulator:
                 of_origin |= origin == int(code)
             index = xp.flatnonzero(in_acceptance & of_origin)
             owner = columns.electron_event[index]
-            self.moments[name].add(owner, self._bins(electron["electron_true_pt"][index]), None, flow(index, owner, "rp"))
+            self.moments[name].add(owner, self._bins(electron["electron_true_pt"][index]), None, flow(index, owner, "rp"),
+                                   weight_bound=self._bounds["truth"], electrons_per_event=columns.most_electrons)
 
     def _bins(self, pt):
         """pT bin of each value (-1, n_bins: outside), the edges in the values' precision."""

@@ -30,6 +30,7 @@ FIRST_SCALE = 2.0**32
 SECOND_SCALE = 2.0**16
 LIMB = 2.0**12  # weights in 2^-32 quanta are split into 12-bit limbs for exact sums of squares
 MOMENTS = ("n", "s", "nn", "ss", "ns")
+INT64_BOUND = 2.0**62  # host-side bounds of int64 sums stay below this (2^63, halved for the bounds' rounding)
 
 
 def _second(a, b):
@@ -102,34 +103,42 @@ def exact_bincount(index, values, length: int):
 
 
 class MomentSums:
-    """Exact event-level moments of per-bin electron weights and weighted values. The totals
-    stay on the array backend of the added electrons (no transfer per step) until they are
-    read: :attr:`sums` (numpy int64 per moment), :meth:`values`."""
+    """Exact event-level moments of per-bin electron weights and weighted values.
+
+    A step's sums are int64 on the array backend of its electrons and stay there (no transfer
+    per step) while a bound computed on the host says their total cannot leave the int64 range;
+    then, and when read (:attr:`sums`, :meth:`values`), they move into Python integers on the
+    host, which do not overflow."""
 
     def __init__(self, n_bins: int):
         self.n_bins = n_bins
-        self._host = {name: np.zeros(n_bins, dtype=np.int64) for name in MOMENTS}
+        self._host = {name: np.zeros(n_bins, dtype=object) for name in MOMENTS}  # Python integers
         self._backend = None  # (len(MOMENTS), n_bins) int64 totals on the backend, not yet on the host
+        self._backend_bound = 0.0  # bound on the magnitude of any of those totals
 
     @property
     def sums(self) -> dict[str, np.ndarray]:
-        """The totals per moment (numpy int64, in units of 2^-32 (first) and 2^-16 (second))."""
+        """The totals per moment (integers, in units of 2^-32 (first) and 2^-16 (second))."""
         self._to_host()
         return self._host
 
     def _to_host(self) -> None:
         if self._backend is not None:
             for name, total in zip(MOMENTS, to_numpy(self._backend)):
-                self._host[name] += total
-            self._backend = None
+                self._host[name] += total.astype(object)
+            self._backend, self._backend_bound = None, 0.0
 
-    def add(self, event, bins, weight, value, groups: EventBinGroups | None = None) -> None:
+    def add(self, event, bins, weight, value, groups: EventBinGroups | None = None, weight_bound: float | None = None,
+            electrons_per_event: int | None = None) -> None:
         """Electrons of whole events: event index, pT bin (-1 and n_bins: outside, ignored),
         weight (None: 1) and value (None: spectra only); numpy or cupy arrays. ``groups``:
-        their :class:`EventBinGroups` where already formed."""
+        their :class:`EventBinGroups` where already formed. ``weight_bound`` (at least every
+        |weight| and |weight x value|) and ``electrons_per_event`` (at least the most electrons
+        of one event) bound the int64 sums; where not given they are read from the arrays."""
         if len(bins) == 0:
             return
         groups = groups or EventBinGroups(event, bins, self.n_bins)
+        bound = self._step_bound(groups, weight, value, weight_bound, electrons_per_event)
         n = groups.sums(weight, FIRST_SCALE)
         xp = array_module_of(n)
         totals = {"n": n, "nn": _second(n, n)}
@@ -139,13 +148,33 @@ class MomentSums:
         per_bin = xp.zeros((len(MOMENTS), self.n_bins), dtype=xp.int64)
         per_bin[[MOMENTS.index(name) for name in totals]] = exact_bincount(
             groups.bin_of, xp.stack(list(totals.values())), self.n_bins)
-        if self._backend is not None and array_module_of(self._backend) is not xp:
-            self._to_host()  # electrons from another backend: the totals so far go to the host first
+        if self._backend is not None and (array_module_of(self._backend) is not xp or self._backend_bound + bound >= INT64_BOUND):
+            self._to_host()  # another backend, or totals that could leave int64: what is there goes to the host
         self._backend = per_bin if self._backend is None else self._backend + per_bin
+        self._backend_bound += bound
+
+    @staticmethod
+    def _step_bound(groups: EventBinGroups, weight, value, weight_bound, electrons_per_event) -> float:
+        """A bound on every per-bin sum of one step, in its units: sum |n_g| <= N w 2^32 for
+        N electrons of weight at most w, and sum n_g^2 2^-48 <= max |n_g| sum |n_g| 2^-48
+        <= M N w^2 2^16 with at most M electrons an event; an error if it could leave int64."""
+        xp = groups.xp
+        electrons = len(groups.order)
+        if weight_bound is None:
+            magnitudes = [xp.zeros(()) + 1.0 if weight is None else xp.abs(weight).max()]
+            if value is not None:
+                magnitudes.append(xp.abs(value if weight is None else weight * value).max())
+            weight_bound = max(xp.stack(magnitudes).tolist())
+        most = electrons if electrons_per_event is None else electrons_per_event
+        bound = max(electrons * weight_bound * FIRST_SCALE, most * electrons * weight_bound**2 * SECOND_SCALE) + electrons
+        if not bound < INT64_BOUND:
+            raise OverflowError(f"{electrons} electrons with weights up to {weight_bound:.3g} in one step: their exact "
+                                "int64 sums could overflow; use smaller steps (measurement.step_size)")
+        return bound
 
     def __iadd__(self, other: "MomentSums") -> "MomentSums":
         for name, total in other.sums.items():
-            self.sums[name] += total
+            self.sums[name] += total.astype(object)
         return self
 
     def values(self) -> dict[str, np.ndarray]:
