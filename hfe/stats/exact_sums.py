@@ -89,8 +89,9 @@ def exact_bincount(index, values, length: int):
     """Per row of int64 ``values`` (shape (m,) or (k, m)) and index in [0, length): the exact
     int64 sums (shape (length,) or (k, length)), on either backend. The entries are ordered by
     index (a radix sort of 16-bit keys) and each index's sum is a difference of int64 running
-    sums: exact while the sum of |values| of a row stays below 2^63, and free of the atomic
-    additions of a GPU bincount and of its synchronisation (it reads the largest index back)."""
+    sums: exact, as int64 arithmetic is exact modulo 2^64, wherever the sum itself lies in the
+    int64 range (:class:`MomentSums` bounds it), and free of the atomic additions of a GPU
+    bincount and of its synchronisation (it reads the largest index back)."""
     xp = array_module_of(values)
     rows = values.reshape(-1, values.shape[-1]) if values.ndim > 1 else values[None, :]
     if length > 2**15:
