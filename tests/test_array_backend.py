@@ -171,6 +171,23 @@ def test_replica_blocks_check_their_own_exactness_when_the_whole_call_might_not_
         ReplicaSums(1, stream_key(4), 0, 6, n_event_values=1, block_events=1000).add_events(ids, per_event)
 
 
+def test_replica_totals_that_could_leave_int64_are_an_error():
+    """Each call's exact block products are bounded (row sums x the largest weight); once the
+    bound on the int64 totals reaches 2^62 the sums stop with an error instead of wrapping."""
+    from hfe.stats.exact_sums import INT64_BOUND
+    from hfe.stats.replica_sums import EXACT_LIMIT, MAX_WEIGHT
+
+    per_event = np.full((8, 1), EXACT_LIMIT / SCALE / MAX_WEIGHT / 16)  # each call adds 2^52 to the bound
+    sums = ReplicaSums(1, stream_key(5), 0, 2, n_event_values=1)
+    calls = int(INT64_BOUND / (EXACT_LIMIT / 2))
+    for _ in range(calls - 1):
+        sums.add_events(np.arange(8), per_event)
+    assert sums.bound < INT64_BOUND
+    with pytest.raises(OverflowError, match="replica sums could leave the int64 range"):
+        for _ in range(2):
+            sums.add_events(np.arange(8), per_event)
+
+
 def test_identifiers_outside_the_counter_range_are_an_error():
     """Identifiers key the weights' counters: one outside [0, 2^43) would alias another's."""
     from hfe.stats.replica_weights import poisson_weights

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from hfe.core.backend import to_numpy
-from hfe.stats.exact_sums import EventBinGroups
+from hfe.stats.exact_sums import INT64_BOUND, EventBinGroups
 from hfe.stats.replica_weights import POISSON_TABLE, check_identifiers, poisson_weights
 
 SCALE = 2.0**24
@@ -52,6 +52,7 @@ class ReplicaSums:
         self.s = xp.zeros((n_bins, n_replicas), dtype=xp.int64)
         self.event_values = xp.zeros((n_event_values, n_replicas), dtype=xp.int64)
         self.events = xp.zeros(n_replicas, dtype=xp.int64)
+        self.bound = 0.0  # bound on the magnitude of every int64 total (host number)
 
     def _weights(self, ids):
         """The weights of a block, its identifiers checked for the whole call (:meth:`add`)."""
@@ -107,7 +108,9 @@ class ReplicaSums:
                                         xp.stack(bounds).astype(xp.float64)]))
         group_starts = host[: len(block_starts)].astype(np.int64).tolist()
         check_identifiers(*host[len(block_starts) : len(block_starts) + 2])
-        checked = max(host[len(block_starts) + 2 :].max(), len(ids)) * MAX_WEIGHT < EXACT_LIMIT
+        row_bound = max(host[len(block_starts) + 2 :].max(), len(ids)) * MAX_WEIGHT
+        checked = row_bound < EXACT_LIMIT
+        self._grow_bound(row_bound)
         for block, (start, stop) in enumerate(zip(block_starts[:-1], block_starts[1:])):
             rows = xp.zeros((first, stop - start))
             if event_values is not None:
@@ -139,9 +142,17 @@ class ReplicaSums:
         """Per-event quantities (shape (n_events, n_event_values)) of every event of a chunk."""
         self.add(event_ids, event_values=values)
 
+    def _grow_bound(self, increment: float) -> None:
+        """The totals grow by at most ``increment``: an error before any of them could leave int64."""
+        self.bound += increment
+        if not self.bound < INT64_BOUND:
+            raise OverflowError("bootstrap replica sums could leave the int64 range (their bound reached 2^62 in units of "
+                                "2^-24: some 10^10 weighted electrons in one job): not supported")
+
     def __iadd__(self, other: "ReplicaSums") -> "ReplicaSums":
         if (other.first_replica, other.n_replicas) != (self.first_replica, self.n_replicas):
             raise ValueError("only sums of the same replicas can be added")
+        self._grow_bound(other.bound)
         xp = self.xp
         for name in ("n", "s", "event_values", "events"):
             getattr(self, name)[...] += xp.asarray(getattr(other, name))
