@@ -171,21 +171,29 @@ def test_replica_blocks_check_their_own_exactness_when_the_whole_call_might_not_
         ReplicaSums(1, stream_key(4), 0, 6, n_event_values=1, block_events=1000).add_events(ids, per_event)
 
 
-def test_replica_totals_that_could_leave_int64_are_an_error():
-    """Each call's exact block products are bounded (row sums x the largest weight); once the
-    bound on the int64 totals reaches 2^62 the sums stop with an error instead of wrapping."""
+def test_replica_totals_past_int64_stay_exact():
+    """Each call's exact block products are bounded (row sums x the largest weight); before the
+    bound on the int64 totals could pass 2^62 they move into Python integers on the host, so
+    totals past 2^63 are exact. A single call that could pass it is an error."""
     from hfe.stats.exact_sums import INT64_BOUND
     from hfe.stats.replica_sums import EXACT_LIMIT, MAX_WEIGHT
+    from hfe.stats.replica_weights import poisson_weights
 
-    per_event = np.full((8, 1), EXACT_LIMIT / SCALE / MAX_WEIGHT / 16)  # each call adds 2^52 to the bound
+    ids = np.arange(64)
+    per_event = np.full((64, 1), 0.99 * EXACT_LIMIT / SCALE / MAX_WEIGHT / 64)  # each call adds 0.99 x 2^53 to the bound
     sums = ReplicaSums(1, stream_key(5), 0, 2, n_event_values=1)
-    calls = int(INT64_BOUND / (EXACT_LIMIT / 2))
-    for _ in range(calls - 1):
-        sums.add_events(np.arange(8), per_event)
-    assert sums.bound < INT64_BOUND
-    with pytest.raises(OverflowError, match="replica sums could leave the int64 range"):
-        for _ in range(2):
-            sums.add_events(np.arange(8), per_event)
+    calls = 18 * int(INT64_BOUND / EXACT_LIMIT)  # the bound passes 2^62 17 times; the totals pass 2^63
+    for _ in range(calls):
+        sums.add_events(ids, per_event)
+    weights = poisson_weights(stream_key(5), ids, 0, 2).astype(np.int64)
+    fixed = int(np.rint(per_event[0, 0] * SCALE))
+    exact = [calls * fixed * int(weights[:, r].sum()) for r in range(2)]
+    assert sums.totals()["event_values"][0].tolist() == exact and max(exact) > 2**63
+    assert sums.totals()["events"].tolist() == [calls * int(weights[:, r].sum()) for r in range(2)]
+    assert sums.values()["event_values"][0].tolist() == [float(e) / SCALE for e in exact]
+    one_event_blocks = ReplicaSums(1, stream_key(5), 0, 2, n_event_values=1, block_events=1)
+    with pytest.raises(OverflowError, match="past the int64 range: use smaller steps"):
+        one_event_blocks.add_events(np.arange(2048), np.full((2048, 1), EXACT_LIMIT / SCALE / MAX_WEIGHT / 2))
 
 
 def test_identifiers_outside_the_counter_range_are_an_error():

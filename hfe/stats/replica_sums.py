@@ -39,9 +39,13 @@ def _check_exact(bound: float) -> None:
         raise OverflowError(f"replica block sum {bound * MAX_WEIGHT:.3g} exceeds 2^53: use smaller blocks")
 
 
+TOTALS = ("n", "s", "event_values", "events")
+
+
 class ReplicaSums:
     """Replica sums of one batch of replicas (``first_replica`` .. + ``n_replicas`` - 1), held
-    on the array backend ``xp`` (numpy or cupy) until :meth:`values`."""
+    as int64 on the array backend ``xp`` (numpy or cupy) until :meth:`values`, and moved into
+    Python integers on the host before a bound on them could leave the int64 range."""
 
     def __init__(self, n_bins: int, key, first_replica: int, n_replicas: int, n_event_values: int = 0, xp=np,
                  block_events: int | None = None):
@@ -52,7 +56,8 @@ class ReplicaSums:
         self.s = xp.zeros((n_bins, n_replicas), dtype=xp.int64)
         self.event_values = xp.zeros((n_event_values, n_replicas), dtype=xp.int64)
         self.events = xp.zeros(n_replicas, dtype=xp.int64)
-        self.bound = 0.0  # bound on the magnitude of every int64 total (host number)
+        self.bound = 0.0  # bound on the magnitude of every int64 total on the backend (host number)
+        self._host = None  # what was moved to the host: Python integers per total
 
     def _weights(self, ids):
         """The weights of a block, its identifiers checked for the whole call (:meth:`add`)."""
@@ -143,32 +148,50 @@ class ReplicaSums:
         self.add(event_ids, event_values=values)
 
     def _grow_bound(self, increment: float) -> None:
-        """The totals grow by at most ``increment``: an error before any of them could leave int64."""
+        """The totals on the backend grow by at most ``increment``: where they could then leave
+        int64, they move to the host first."""
+        if not increment < INT64_BOUND:
+            raise OverflowError(f"one step's bootstrap replica sums are bounded by {increment:.3g} (units of 2^-24), "
+                                "past the int64 range: use smaller steps (measurement.step_size)")
+        if not self.bound + increment < INT64_BOUND:
+            self._to_host()
         self.bound += increment
-        if not self.bound < INT64_BOUND:
-            raise OverflowError("bootstrap replica sums could leave the int64 range (their bound reached 2^62 in units of "
-                                "2^-24: some 10^10 weighted electrons in one job): not supported")
+
+    def _to_host(self) -> None:
+        host = self._host or {name: 0 for name in TOTALS}
+        for name in TOTALS:
+            total = getattr(self, name)
+            host[name] = host[name] + to_numpy(total).astype(object)
+            total[...] = 0
+        self._host, self.bound = host, 0.0
 
     def __iadd__(self, other: "ReplicaSums") -> "ReplicaSums":
         if (other.first_replica, other.n_replicas) != (self.first_replica, self.n_replicas):
             raise ValueError("only sums of the same replicas can be added")
         self._grow_bound(other.bound)
         xp = self.xp
-        for name in ("n", "s", "event_values", "events"):
+        for name in TOTALS:
             getattr(self, name)[...] += xp.asarray(getattr(other, name))
+        if other._host is not None:
+            self._host = self._host or {name: 0 for name in TOTALS}
+            self._host = {name: self._host[name] + other._host[name] for name in TOTALS}
         return self
 
     def totals(self) -> dict[str, np.ndarray]:
-        """The integer sums as numpy arrays (n, s and event_values in units of 1/SCALE)."""
-        return {name: to_numpy(getattr(self, name)) for name in ("n", "s", "event_values", "events")}
+        """The integer sums as numpy arrays (n, s and event_values in units of 1/SCALE): int64,
+        or Python integers where some had to move to the host."""
+        totals = {name: to_numpy(getattr(self, name)) for name in TOTALS}
+        if self._host is not None:
+            totals = {name: self._host[name] + total.astype(object) for name, total in totals.items()}
+        return totals
 
     def values(self) -> dict[str, np.ndarray]:
         """Sums as floats, replicas along the last axis: n, s (bins x R), event_values (k x R),
         events (R)."""
-        totals = self.totals()
+        totals = {name: total.astype(np.float64) for name, total in self.totals().items()}
         return {
             "n": totals["n"] / SCALE,
             "s": totals["s"] / SCALE,
             "event_values": totals["event_values"] / SCALE,
-            "events": totals["events"].astype(np.float64),
+            "events": totals["events"],
         }
