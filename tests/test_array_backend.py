@@ -192,7 +192,7 @@ def test_replica_totals_past_int64_stay_exact():
     assert sums.totals()["events"].tolist() == [calls * int(weights[:, r].sum()) for r in range(2)]
     assert sums.values()["event_values"][0].tolist() == [float(e) / SCALE for e in exact]
     one_event_blocks = ReplicaSums(1, stream_key(5), 0, 2, n_event_values=1, block_events=1)
-    with pytest.raises(OverflowError, match="past the int64 range: use smaller steps"):
+    with pytest.raises(OverflowError, match="bootstrap replica sums bounded by .* in one step: their exact int64 sums could overflow; use smaller steps"):
         one_event_blocks.add_events(np.arange(2048), np.full((2048, 1), EXACT_LIMIT / SCALE / MAX_WEIGHT / 2))
 
 

@@ -57,6 +57,11 @@ def test_totals_beyond_int64_stay_exact_and_a_step_that_could_overflow_is_an_err
     assert sums.sums["s"][0] == -300 * 1024 * 2**46
     assert sums.sums["nn"][0] == sums.sums["ss"][0] == -sums.sums["ns"][0] == 300 * 1024 * 2**44  # (2^14)^2 in 2^-16
     assert sums.values()["n"][0] == 300 * 1024 * 2.0**14
+    other = MomentSums(2)  # a second job's totals, also past int64, added exactly
+    for _ in range(200):
+        other.add(events, np.ones(1024, dtype=int), ones * 2.0**14, None, electrons_per_event=1)
+    sums += other
+    assert sums.sums["n"].tolist() == [300 * 1024 * 2**46, 200 * 1024 * 2**46]
     many = 2**20
     with pytest.raises(OverflowError, match="1048576 electrons with weights up to 4.1e\\+03 in one step.*measurement.step_size"):
         MomentSums(1).add(np.arange(many), np.zeros(many, dtype=int), np.full(many, 2.0**12), None)

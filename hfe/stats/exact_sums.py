@@ -103,31 +103,74 @@ def exact_bincount(index, values, length: int):
     return sums if values.ndim > 1 else sums[0]
 
 
-class MomentSums:
-    """Exact event-level moments of per-bin electron weights and weighted values.
+class Int64Totals:
+    """Named int64 totals on an array backend (numpy or cupy) that never wrap: before each
+    addition the caller passes :meth:`reserve` a bound, known on the host, on what it adds to
+    any total; before their bound could pass 2^62 the totals move into Python integers on the
+    host. No read-back per addition."""
 
-    A step's sums are int64 on the array backend of its electrons and stay there (no transfer
-    per step) while a bound computed on the host says their total cannot leave the int64 range;
-    then, and when read (:attr:`sums`, :meth:`values`), they move into Python integers on the
-    host, which do not overflow."""
+    def __init__(self, shapes: dict[str, tuple], xp):
+        self.xp = xp
+        self.arrays = {name: xp.zeros(shape, dtype=xp.int64) for name, shape in shapes.items()}
+        self.bound = 0.0  # bound on the magnitude of every total in ``arrays`` (host number)
+        self._host = None  # what moved to the host: Python integers per total
+
+    def reserve(self, increment: float, what: str) -> None:
+        """Before adding at most ``increment`` to any total; ``what`` names it in the error
+        for a single addition that could leave int64."""
+        if not increment < INT64_BOUND:
+            raise OverflowError(f"{what} in one step: their exact int64 sums could overflow; use smaller steps "
+                                "(measurement.step_size)")
+        if not self.bound + increment < INT64_BOUND:
+            self._to_host()
+        self.bound += increment
+
+    def _to_host(self) -> None:
+        host = self._host or {name: 0 for name in self.arrays}
+        self._host = {name: host[name] + to_numpy(total).astype(object) for name, total in self.arrays.items()}
+        for total in self.arrays.values():
+            total[...] = 0
+        self.bound = 0.0
+
+    def totals(self) -> dict[str, np.ndarray]:
+        """The totals as numpy arrays: int64, or Python integers where some moved to the host."""
+        totals = {name: to_numpy(total) for name, total in self.arrays.items()}
+        if self._host is not None:
+            totals = {name: self._host[name] + total.astype(object) for name, total in totals.items()}
+        return totals
+
+    def __iadd__(self, other: "Int64Totals") -> "Int64Totals":
+        """Add the totals of another (same names and shapes, any backend)."""
+        self.reserve(other.bound, "added totals")
+        for name, total in self.arrays.items():
+            total += self.xp.asarray(to_numpy(other.arrays[name]))
+        if other._host is not None:
+            host = self._host or {name: 0 for name in self.arrays}
+            self._host = {name: host[name] + other._host[name] for name in self.arrays}
+        return self
+
+
+class MomentSums:
+    """Exact event-level moments of per-bin electron weights and weighted values, as
+    :class:`Int64Totals` on the array backend of the added electrons (no transfer per step)."""
 
     def __init__(self, n_bins: int):
         self.n_bins = n_bins
-        self._host = {name: np.zeros(n_bins, dtype=object) for name in MOMENTS}  # Python integers
-        self._backend = None  # (len(MOMENTS), n_bins) int64 totals on the backend, not yet on the host
-        self._backend_bound = 0.0  # bound on the magnitude of any of those totals
+        self._totals = None  # Int64Totals, made on the backend of the first electrons added
+
+    def _per_bin(self, xp) -> Int64Totals:
+        if self._totals is None:
+            self._totals = Int64Totals({"moments": (len(MOMENTS), self.n_bins)}, xp)
+        elif self._totals.xp is not xp:
+            raise ValueError("MomentSums: electrons of another array backend than the ones added before")
+        return self._totals
 
     @property
     def sums(self) -> dict[str, np.ndarray]:
         """The totals per moment (integers, in units of 2^-32 (first) and 2^-16 (second))."""
-        self._to_host()
-        return self._host
-
-    def _to_host(self) -> None:
-        if self._backend is not None:
-            for name, total in zip(MOMENTS, to_numpy(self._backend)):
-                self._host[name] += total.astype(object)
-            self._backend, self._backend_bound = None, 0.0
+        if self._totals is None:
+            return {name: np.zeros(self.n_bins, dtype=np.int64) for name in MOMENTS}
+        return dict(zip(MOMENTS, self._totals.totals()["moments"]))
 
     def add(self, event, bins, weight, value, groups: EventBinGroups | None = None, weight_bound: float | None = None,
             electrons_per_event: int | None = None) -> None:
@@ -139,26 +182,22 @@ class MomentSums:
         if len(bins) == 0:
             return
         groups = groups or EventBinGroups(event, bins, self.n_bins)
-        bound = self._step_bound(groups, weight, value, weight_bound, electrons_per_event)
+        xp = groups.xp
+        totals = self._per_bin(xp)
+        totals.reserve(*self._step_bound(groups, weight, value, weight_bound, electrons_per_event))
         n = groups.sums(weight, FIRST_SCALE)
-        xp = array_module_of(n)
-        totals = {"n": n, "nn": _second(n, n)}
+        moments = {"n": n, "nn": _second(n, n)}
         if value is not None:
             s = groups.sums(value if weight is None else weight * value, FIRST_SCALE)
-            totals.update(s=s, ss=_second(s, s), ns=_second(n, s))
-        per_bin = xp.zeros((len(MOMENTS), self.n_bins), dtype=xp.int64)
-        per_bin[[MOMENTS.index(name) for name in totals]] = exact_bincount(
-            groups.bin_of, xp.stack(list(totals.values())), self.n_bins)
-        if self._backend is not None and (array_module_of(self._backend) is not xp or self._backend_bound + bound >= INT64_BOUND):
-            self._to_host()  # another backend, or totals that could leave int64: what is there goes to the host
-        self._backend = per_bin if self._backend is None else self._backend + per_bin
-        self._backend_bound += bound
+            moments.update(s=s, ss=_second(s, s), ns=_second(n, s))
+        totals.arrays["moments"][[MOMENTS.index(name) for name in moments]] += exact_bincount(
+            groups.bin_of, xp.stack(list(moments.values())), self.n_bins)
 
     @staticmethod
-    def _step_bound(groups: EventBinGroups, weight, value, weight_bound, electrons_per_event) -> float:
-        """A bound on every per-bin sum of one step, in its units: sum |n_g| <= N w 2^32 for
+    def _step_bound(groups: EventBinGroups, weight, value, weight_bound, electrons_per_event) -> tuple[float, str]:
+        """A bound on every per-bin sum of one step, in its units (sum |n_g| <= N w 2^32 for
         N electrons of weight at most w, and sum n_g^2 2^-48 <= max |n_g| sum |n_g| 2^-48
-        <= M N w^2 2^16 with at most M electrons an event; an error if it could leave int64."""
+        <= M N w^2 2^16 with at most M electrons an event), and what it bounds, in words."""
         xp = groups.xp
         electrons = len(groups.order)
         if weight_bound is None:
@@ -168,14 +207,13 @@ class MomentSums:
             weight_bound = max(xp.stack(magnitudes).tolist())
         most = electrons if electrons_per_event is None else electrons_per_event
         bound = max(electrons * weight_bound * FIRST_SCALE, most * electrons * weight_bound**2 * SECOND_SCALE) + electrons
-        if not bound < INT64_BOUND:
-            raise OverflowError(f"{electrons} electrons with weights up to {weight_bound:.3g} in one step: their exact "
-                                "int64 sums could overflow; use smaller steps (measurement.step_size)")
-        return bound
+        return bound, f"{electrons} electrons with weights up to {weight_bound:.3g}"
 
     def __iadd__(self, other: "MomentSums") -> "MomentSums":
-        for name, total in other.sums.items():
-            self.sums[name] += total.astype(object)
+        if other._totals is not None:
+            if self._totals is None:
+                self._per_bin(other._totals.xp)
+            self._totals += other._totals  # of any backend
         return self
 
     def values(self) -> dict[str, np.ndarray]:

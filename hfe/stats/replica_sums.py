@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from hfe.core.backend import to_numpy
-from hfe.stats.exact_sums import INT64_BOUND, EventBinGroups
+from hfe.stats.exact_sums import EventBinGroups, Int64Totals
 from hfe.stats.replica_weights import POISSON_TABLE, check_identifiers, poisson_weights
 
 SCALE = 2.0**24
@@ -39,25 +39,19 @@ def _check_exact(bound: float) -> None:
         raise OverflowError(f"replica block sum {bound * MAX_WEIGHT:.3g} exceeds 2^53: use smaller blocks")
 
 
-TOTALS = ("n", "s", "event_values", "events")
-
-
 class ReplicaSums:
     """Replica sums of one batch of replicas (``first_replica`` .. + ``n_replicas`` - 1), held
-    as int64 on the array backend ``xp`` (numpy or cupy) until :meth:`values`, and moved into
-    Python integers on the host before a bound on them could leave the int64 range."""
+    as :class:`hfe.stats.exact_sums.Int64Totals` on the array backend ``xp`` (numpy or cupy)
+    until :meth:`values`."""
 
     def __init__(self, n_bins: int, key, first_replica: int, n_replicas: int, n_event_values: int = 0, xp=np,
                  block_events: int | None = None):
         self.n_bins, self.key, self.xp = n_bins, key, xp
         self.first_replica, self.n_replicas = first_replica, n_replicas
         self.block_events = block_events or BLOCK_EVENTS.get(xp.__name__, BLOCK_EVENTS["numpy"])
-        self.n = xp.zeros((n_bins, n_replicas), dtype=xp.int64)
-        self.s = xp.zeros((n_bins, n_replicas), dtype=xp.int64)
-        self.event_values = xp.zeros((n_event_values, n_replicas), dtype=xp.int64)
-        self.events = xp.zeros(n_replicas, dtype=xp.int64)
-        self.bound = 0.0  # bound on the magnitude of every int64 total on the backend (host number)
-        self._host = None  # what was moved to the host: Python integers per total
+        self._totals = Int64Totals({"n": (n_bins, n_replicas), "s": (n_bins, n_replicas),
+                                    "event_values": (n_event_values, n_replicas), "events": (n_replicas,)}, xp)
+        self.n, self.s, self.event_values, self.events = self._totals.arrays.values()  # added to in place
 
     def _weights(self, ids):
         """The weights of a block, its identifiers checked for the whole call (:meth:`add`)."""
@@ -115,7 +109,7 @@ class ReplicaSums:
         check_identifiers(*host[len(block_starts) : len(block_starts) + 2])
         row_bound = max(host[len(block_starts) + 2 :].max(), len(ids)) * MAX_WEIGHT
         checked = row_bound < EXACT_LIMIT
-        self._grow_bound(row_bound)
+        self._totals.reserve(row_bound, f"bootstrap replica sums bounded by {row_bound:.3g} (units of 2^-24)")
         for block, (start, stop) in enumerate(zip(block_starts[:-1], block_starts[1:])):
             rows = xp.zeros((first, stop - start))
             if event_values is not None:
@@ -147,43 +141,16 @@ class ReplicaSums:
         """Per-event quantities (shape (n_events, n_event_values)) of every event of a chunk."""
         self.add(event_ids, event_values=values)
 
-    def _grow_bound(self, increment: float) -> None:
-        """The totals on the backend grow by at most ``increment``: where they could then leave
-        int64, they move to the host first."""
-        if not increment < INT64_BOUND:
-            raise OverflowError(f"one step's bootstrap replica sums are bounded by {increment:.3g} (units of 2^-24), "
-                                "past the int64 range: use smaller steps (measurement.step_size)")
-        if not self.bound + increment < INT64_BOUND:
-            self._to_host()
-        self.bound += increment
-
-    def _to_host(self) -> None:
-        host = self._host or {name: 0 for name in TOTALS}
-        for name in TOTALS:
-            total = getattr(self, name)
-            host[name] = host[name] + to_numpy(total).astype(object)
-            total[...] = 0
-        self._host, self.bound = host, 0.0
-
     def __iadd__(self, other: "ReplicaSums") -> "ReplicaSums":
         if (other.first_replica, other.n_replicas) != (self.first_replica, self.n_replicas):
             raise ValueError("only sums of the same replicas can be added")
-        self._grow_bound(other.bound)
-        xp = self.xp
-        for name in TOTALS:
-            getattr(self, name)[...] += xp.asarray(getattr(other, name))
-        if other._host is not None:
-            self._host = self._host or {name: 0 for name in TOTALS}
-            self._host = {name: self._host[name] + other._host[name] for name in TOTALS}
+        self._totals += other._totals
         return self
 
     def totals(self) -> dict[str, np.ndarray]:
         """The integer sums as numpy arrays (n, s and event_values in units of 1/SCALE): int64,
         or Python integers where some had to move to the host."""
-        totals = {name: to_numpy(getattr(self, name)) for name in TOTALS}
-        if self._host is not None:
-            totals = {name: self._host[name] + total.astype(object) for name, total in totals.items()}
-        return totals
+        return self._totals.totals()
 
     def values(self) -> dict[str, np.ndarray]:
         """Sums as floats, replicas along the last axis: n, s (bins x R), event_values (k x R),
