@@ -131,6 +131,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (batches of 2 x 10^4 events)")
     parser.add_argument("--sizes", nargs="*", default=None, help="EVENTSxREPLICAS, e.g. 1e6x200")
+    parser.add_argument("--gpu-only", action="store_true",
+                        help="GPU rows only (a quick look on a lent device; 'vs 1 core' then blank, identical: the two GPU rows)")
     args = parser.parse_args()
     _one_thread()  # the one-core runs and the workers inherit it
     from hfe.core.backend import cuda_available
@@ -159,19 +161,20 @@ def main() -> None:
     parts = []
     for events, replicas in sizes:
         n_batches = max(1, events // step)
-        rows = [("cpu, 1 core", cpu_run(n_batches, step, replicas, 1))]
-        if cores > 1:
+        rows = [] if args.gpu_only and gpu else [("cpu, 1 core", cpu_run(n_batches, step, replicas, 1))]
+        if cores > 1 and not (args.gpu_only and gpu):
             rows.append((f"cpu, {cores} cores", cpu_run(n_batches, step, replicas, cores)))
         if gpu:
             rows.append(("cuda", fill(list(range(n_batches)), step, replicas, "cuda")))
             merge = max(1, min(GPU_STEP, n_batches * step) // step)  # the same events in fewer, larger steps
             rows.append((f"cuda, {merge * step:.2g} steps", fill(list(range(n_batches)), step, replicas, "cuda", merge)))
-        reference = rows[0][1]
+        reference = rows[0][1] if rows[0][0].startswith("cpu") else (None, *rows[0][1][1:])
         for backend, (seconds, host, device, totals) in rows:
             rate = n_batches * step * replicas / seconds
             identical = all(np.array_equal(totals[k], reference[3][k]) for k in totals)
             bandwidth = f"{16 * rate / peak:>10.1%}" if backend.startswith("cuda") and peak else f"{'':>10}"
-            print(f"{n_batches * step:>12,}{replicas:>9}  {backend:<18}{seconds:>9.2f}{rate:>18.3g}{reference[0] / seconds:>9.1f}x"
+            versus = f"{'':>10}" if reference[0] is None else f"{reference[0] / seconds:>9.1f}x"
+            print(f"{n_batches * step:>12,}{replicas:>9}  {backend:<18}{seconds:>9.2f}{rate:>18.3g}{versus}"
                   f"{host:>9.0f}{device:>10.0f}{bandwidth}{str(identical):>10}", flush=True)
         if gpu:
             parts.append((n_batches * step, replicas, merge * step, rows[-1][1][0],

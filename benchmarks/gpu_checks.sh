@@ -6,8 +6,9 @@
 # It installs the wheels, runs the GPU tests (CPU = GPU bit for bit: tests/test_gpu.py,
 # tests/test_replicas.py), then the benchmarks: bench_backends.py (CPU one core, all cores and
 # GPU; 10^6 and 10^7 events x 200 and 1000 replicas; --quick: small sizes) and, with the ntuples,
-# bench_bootstrap_ntuple.py (the bootstrap_measure step, byte-identical files).
-# Usage: bash benchmarks/gpu_checks.sh [output folder] [bench_backends.py options: --quick, --sizes ...]
+# bench_bootstrap_ntuple.py (the bootstrap_measure step, byte-identical files); between them
+# profile_gpu_step.py (GPU time per Python function, launches blocking; the copy bandwidth).
+# Usage: bash benchmarks/gpu_checks.sh [output folder] [bench_backends.py options: --quick, --gpu-only, --sizes ...]
 set -o pipefail
 out=${1:-.}
 shift || true
@@ -21,6 +22,7 @@ python3 -c "import cupy, numpy, awkward, uproot; print('cupy', cupy.__version__,
 python3 -m pytest -q -p no:cacheprovider -rs tests/test_gpu.py tests/test_replicas.py tests/test_array_backend.py 2>&1 | tee "$out/pytest_gpu.log"
 status=$?
 python3 benchmarks/bench_backends.py "$@" 2>&1 | tee "$out/bench_backends.log" || status=1
+python3 benchmarks/profile_gpu_step.py "$out" 2>&1 | tee "$out/profile.log" || status=1
 if compgen -G "results/events/PbPb_0-10/chunk_*.root" >/dev/null; then
     python3 benchmarks/bench_bootstrap_ntuple.py PbPb_0-10 2000 results/events/PbPb_0-10/chunk_*.root 2>&1 | tee "$out/bench_ntuple.log" || status=1
 fi
