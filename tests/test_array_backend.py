@@ -229,11 +229,11 @@ class _StandIn(types.ModuleType):
 
 def test_the_gpu_branches_run_on_a_stand_in_and_give_the_same_bits(tmp_path, monkeypatch, caplog):
     """The accumulator with replicas through the branches taken for cupy (the batch moved with
-    ak.to_backend, tables copied to the backend, GPU block size, the fused-kernel build): with
-    numpy standing in, the build fails and the array operations serve, with a warning."""
-    import awkward
+    columns moved in one copy, tables copied to the backend, GPU block size, the fused-kernel
+    build): with numpy standing in, the build fails and the array operations serve, with a warning."""
+    import hfe.measurement.columns
 
-    monkeypatch.setattr(awkward, "to_backend", lambda array, backend, **options: array)  # numpy arrays stay where they are
+    monkeypatch.setattr(hfe.measurement.columns, "move_to_backend", lambda arrays, xp: arrays)  # numpy arrays stay where they are
     stand_in = _StandIn("cupy")
     path, _ = _ntuple(tmp_path)
     sums = {}
@@ -242,6 +242,18 @@ def test_the_gpu_branches_run_on_a_stand_in_and_give_the_same_bits(tmp_path, mon
         accumulator = accumulate([path], _settings(), replicas)
         sums[name] = ({k: v.tolist() for k, v in accumulator.moments["hfe"].sums.items()}, accumulator.plane.sums,
                       {k: v.tolist() for k, v in replicas.totals().items()})
-    assert replicas.block_events == 2**16
+    assert replicas.block_events == 2**20  # the GPU block: 30 replicas, at most 2^20 events
     assert sums["numpy"] == sums["stand-in"]
     assert "fused GPU kernel not used" in caplog.text
+
+
+def test_gpu_weight_blocks_stay_within_their_memory_bound():
+    """A GPU weight block holds at most 2^28 float64 weights (2 GiB) and 2^16 .. 2^20 events; the
+    CPU's is cache-sized. The sums do not depend on it (tests/test_replicas.py)."""
+    from hfe.stats.replica_sums import CPU_BLOCK_EVENTS, GPU_BLOCK_WEIGHTS, default_block_events
+
+    gpu = _StandIn("cupy")
+    assert default_block_events(np, 1000) == CPU_BLOCK_EVENTS
+    for replicas, expected in ((1, 2**20), (200, 2**20), (1000, 268_435), (2000, 134_217), (100_000, 2**16)):
+        assert default_block_events(gpu, replicas) == expected
+        assert expected * replicas <= GPU_BLOCK_WEIGHTS or expected == 2**16

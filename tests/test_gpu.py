@@ -107,3 +107,21 @@ def test_fused_weight_kernel_is_built_and_equals_the_array_operations(cupy):
         assert bool((fused(stream_key(9), ids, first_group, last_group, table, cupy)
                      == _lane_weights(stream_key(9), ids, first_group, last_group, table, cupy)).all())
     assert _same(poisson_weights(stream_key(9), cupy.asnumpy(ids), 3, 201), poisson_weights(stream_key(9), ids, 3, 201, cupy))
+
+
+def test_host_arrays_move_in_one_copy_without_overwriting_a_copy_in_flight(cupy):
+    """move_to_backend: every array's values and dtype on the device, for sizes that are not
+    multiples of the alignment and span several packing pieces; a second, larger move (a new
+    staging buffer) and a third (reusing it) leave the earlier device arrays as they were."""
+    from hfe.core.transfer import PIECE, move_to_backend
+
+    rng = np.random.default_rng(3)
+    moves = []
+    for size in (1_000_003, 3 * PIECE // 4 + 17, 5):  # elements: float64 of the first span several pieces
+        host = {"a": rng.normal(size=size), "b": rng.integers(-100, 100, size // 3 + 1).astype(np.int8),
+                "c": rng.uniform(size=size // 7).astype(np.float32), "empty": np.zeros(0, np.int64),
+                ("offsets", "d"): np.cumsum(rng.integers(0, 4, size // 5 + 1))}
+        moves.append((host, move_to_backend(host, cupy)))
+    for host, device in moves:
+        for name, array in host.items():
+            assert device[name].dtype == array.dtype and _same(array, device[name]), name

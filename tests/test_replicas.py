@@ -28,6 +28,17 @@ def test_weights_are_poisson_one():
     assert abs(np.corrcoef(w[:, 0], w[:, 1])[0, 1]) < 0.02 and abs(np.corrcoef(w[:-1, 0], w[1:, 0])[0, 1]) < 0.02
 
 
+def test_kernel_threshold_count_is_the_table():
+    """The GPU kernel counts the thresholds a 16-bit lane reaches instead of reading the table:
+    the same count for every one of the 2^16 values (the kernel's source uses these terms)."""
+    from hfe.stats.replica_weights import _COUNT, POISSON_TABLE, POISSON_THRESHOLDS
+
+    u = np.arange(2**16, dtype=np.int64)
+    terms = [t for t in POISSON_THRESHOLDS if t < 2**16]
+    assert _COUNT == " + ".join(f"(u >= {t}u)" for t in terms)
+    assert np.array_equal(sum((u >= t).astype(np.int64) for t in terms), POISSON_TABLE)
+
+
 def test_weights_are_a_function_of_id_and_replica_only():
     ids = np.array([5, 17, 3, 2**40 + 11, 123_456_789])
     full = poisson_weights(KEY, ids, 0, 13)

@@ -2,8 +2,10 @@
 
 ``uproot.iterate`` gives an awkward record array of per-event and jagged per-electron branches.
 The batch is packed on the host where it is not already (jagged offsets starting at zero,
-contents of exactly their length, as uproot reads them) and moved once with ``ak.to_backend``; the columns are
-then the layout's own buffers, so the measurement needs no awkward kernel on the device. The
+contents of exactly their length, as uproot reads them); the columns are the layout's own
+buffers (contents and offsets), moved together in one copy
+(:func:`hfe.core.transfer.move_to_backend`), so the measurement needs no awkward kernel on the
+device. The
 jagged axis is kept as the local event index of every electron (from the offsets, which
 ``ak.num`` differences), with which the per-(event, bin) sums are formed
 (:class:`hfe.stats.exact_sums.EventBinGroups`).
@@ -18,6 +20,7 @@ import awkward as ak
 import numpy as np
 
 from hfe.core.errors import NtupleError
+from hfe.core.transfer import move_to_backend
 
 
 @dataclass
@@ -40,15 +43,16 @@ def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_br
     if not all(_packed(layout, name) for name in names):
         layout = ak.to_packed(layout, highlevel=False)
     most_electrons = _most_electrons(layout.content(electron_branches[0]))  # on the host, before moving
-    if xp is not np:
-        layout = ak.to_backend(layout, "cuda", highlevel=False)
-    events = {name: _buffer(path, name, layout.content(name), jagged=False) for name in event_branches}
-    electrons, offsets = {}, {}
+    host = {("event", name): _buffer(path, name, layout.content(name), jagged=False) for name in event_branches}
     for name in electron_branches:
         content = layout.content(name)
         if not isinstance(content, ak.contents.ListOffsetArray):
             raise NtupleError(f"{path}: branch '{name}' is not a jagged (per-electron) array (layout {type(content).__name__})")
-        electrons[name], offsets[name] = _buffer(path, name, content.content, jagged=True), content.offsets.data
+        host["electron", name], host["offsets", name] = _buffer(path, name, content.content, jagged=True), content.offsets.data
+    moved = move_to_backend(host, xp)
+    events = {name: moved["event", name] for name in event_branches}
+    electrons = {name: moved["electron", name] for name in electron_branches}
+    offsets = {name: moved["offsets", name] for name in electron_branches}
     first = electron_branches[0]
     # every per-electron branch must give each event the same electrons: one transfer checks all
     differs = xp.stack([(offsets[name] != offsets[first]).any() for name in electron_branches]).tolist()

@@ -29,8 +29,17 @@ SCALE = 2.0**24
 EXACT_LIMIT = 2.0**53
 MAX_WEIGHT = float(POISSON_TABLE.max())
 # events per weight block ((block x replicas) float64 weights in memory at a time): small on the
-# CPU (cache), large on a GPU (few kernel launches); the sums do not depend on it
-BLOCK_EVENTS = {"numpy": 8192, "cupy": 2**16}
+# CPU (cache); on a GPU as many as keep a block's weights within 2^28 float64 (2 GiB), between
+# 2^16 and 2^20 events, so that a step is a few large kernels. The sums do not depend on it.
+CPU_BLOCK_EVENTS = 8192
+GPU_BLOCK_WEIGHTS = 2**28
+
+
+def default_block_events(xp, n_replicas: int) -> int:
+    """Events per weight block on the array module ``xp`` for ``n_replicas`` replicas."""
+    if xp.__name__ == "numpy":
+        return CPU_BLOCK_EVENTS
+    return max(2**16, min(2**20, GPU_BLOCK_WEIGHTS // max(n_replicas, 1)))
 
 
 def _check_exact(bound: float) -> None:
@@ -48,7 +57,7 @@ class ReplicaSums:
                  block_events: int | None = None):
         self.n_bins, self.key, self.xp = n_bins, key, xp
         self.first_replica, self.n_replicas = first_replica, n_replicas
-        self.block_events = block_events or BLOCK_EVENTS.get(xp.__name__, BLOCK_EVENTS["numpy"])
+        self.block_events = block_events or default_block_events(xp, n_replicas)
         self._totals = Int64Totals({"n": (n_bins, n_replicas), "s": (n_bins, n_replicas),
                                     "event_values": (n_event_values, n_replicas), "events": (n_replicas,)}, xp)
         self.n, self.s, self.event_values, self.events = self._totals.arrays.values()  # added to in place
@@ -111,15 +120,17 @@ class ReplicaSums:
         checked = row_bound < EXACT_LIMIT
         self._totals.reserve(row_bound, f"bootstrap replica sums bounded by {row_bound:.3g} (units of 2^-24)")
         for block, (start, stop) in enumerate(zip(block_starts[:-1], block_starts[1:])):
-            rows = xp.zeros((first, stop - start))
+            rows = xp.zeros(first * (stop - start))  # the block's rows, flat: (row, event) at row * m + event
+            matrix = rows.reshape(first, stop - start)
             if event_values is not None:
-                rows[:n_values] = fixed[start:stop].T
-                rows[n_values] = 1.0
+                matrix[:n_values] = fixed[start:stop].T
+                matrix[n_values] = 1.0
             if electron_rows:
                 low, high = group_starts[block], group_starts[block + 1]
-                for row, sums in electron_rows:
-                    rows[row + groups.bin_of[low:high], columns[low:high] - start] = sums[low:high]
-            product = self._product(rows, self._weights(ids[start:stop]), checked)
+                bins, events = groups.bin_of[low:high].astype(xp.int64) * (stop - start), columns[low:high] - start
+                for row, sums in electron_rows:  # one flat scatter per row set (each (event, bin) once)
+                    rows[row * (stop - start) + bins + events] = sums[low:high]
+            product = self._product(matrix, self._weights(ids[start:stop]), checked)
             for total, row in layout:
                 total += product[row : row + len(total)]
 

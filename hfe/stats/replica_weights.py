@@ -32,16 +32,18 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _poisson_table() -> np.ndarray:
-    """Poisson(1) count of every 16-bit value (inverse CDF on integer thresholds)."""
+def _poisson_thresholds() -> list[int]:
+    """round(2^16 F(j)) for j = 0..15, capped at 2^16 (F the Poisson(1) CDF)."""
     thresholds, cdf = [], 0.0
     for k in range(16):
         cdf += math.exp(-1.0) / math.factorial(k)
         thresholds.append(min(2**16, round(cdf * 2**16)))
-    return np.searchsorted(np.asarray(thresholds), np.arange(2**16), side="right").astype(np.float64)
+    return thresholds
 
 
-POISSON_TABLE = _poisson_table()
+POISSON_THRESHOLDS = _poisson_thresholds()
+# Poisson(1) count of every 16-bit value u: the number of thresholds <= u (inverse CDF)
+POISSON_TABLE = np.searchsorted(np.asarray(POISSON_THRESHOLDS), np.arange(2**16), side="right").astype(np.float64)
 
 
 def splitmix64(z, xp=np):
@@ -97,17 +99,21 @@ def _lane_weights(key, ids, first_group: int, last_group: int, table, xp):
 
 
 # One GPU kernel for what _lane_weights does in about ten array passes: the counter, its
-# SplitMix64 hash and the table lookup of its four lanes, written once.
+# SplitMix64 hash and the inverse CDF of its four lanes, written once. The count of a lane is
+# taken by comparing it with the thresholds below 2^16 (the table's definition; a lane is
+# below 2^16) in registers instead of gathering from the 512 KiB table, which is what limited
+# the kernel on an H200.
+_COUNT = " + ".join(f"(u >= {t}u)" for t in POISSON_THRESHOLDS if t < 2**16)
 _FUSED_SOURCE = f"""
 unsigned long long z = ((unsigned long long)ident << {ID_SHIFT}) + group;
 z ^= key;
 z ^= z >> 30; z *= 0xBF58476D1CE4E5B9ull;
 z ^= z >> 27; z *= 0x94D049BB133111EBull;
 z ^= z >> 31;
-out[4 * i] = table[(long long)(z & 0xFFFFull)];
-out[4 * i + 1] = table[(long long)((z >> 16) & 0xFFFFull)];
-out[4 * i + 2] = table[(long long)((z >> 32) & 0xFFFFull)];
-out[4 * i + 3] = table[(long long)(z >> 48)];
+for (int lane = 0; lane < 4; ++lane) {{
+    const unsigned int u = (unsigned int)((z >> (16 * lane)) & 0xFFFFull);
+    out[4 * i + lane] = (double)({_COUNT});
+}}
 """
 _BACKENDS: dict = {}
 
@@ -124,13 +130,13 @@ def _backend_state(xp):
 
 def _checked_fused_kernel(table, xp):
     try:
-        kernel = xp.ElementwiseKernel("int64 ident, uint64 group, uint64 key, raw float64 table", "raw float64 out",
+        kernel = xp.ElementwiseKernel("int64 ident, uint64 group, uint64 key", "raw float64 out",
                                       _FUSED_SOURCE, "hfe_poisson_weights")
 
-        def fused(key, ids, first_group, last_group, table, xp):
+        def fused(key, ids, first_group, last_group, table, xp):  # table: the array operations' (same signature)
             groups = xp.arange(first_group, last_group, dtype=xp.uint64)
             out = xp.empty(len(ids) * len(groups) * LANES, dtype=xp.float64)
-            kernel(ids[:, None], groups[None, :], np.uint64(key), table, out)
+            kernel(ids[:, None], groups[None, :], np.uint64(key), out)
             return out.reshape(len(ids), len(groups) * LANES)
 
         sample = xp.arange(0, MAX_ID, MAX_ID // 1009, dtype=xp.int64)
