@@ -7,8 +7,12 @@ launched it (the total is then longer than the asynchronous run's). Also measure
 copy bandwidth (a device-to-device copy of 4 GB, bytes read plus written), the ceiling that the
 benchmark's bandwidth column can be compared with besides the datasheet peak.
 
+With line_profiler installed (benchmarks/fetch_wheels.sh brings it), the same run again with the
+time per line of the step's functions (cupy's operators are C calls that cProfile cannot see).
+
 Usage: python benchmarks/profile_gpu_step.py [OUTPUT_DIR] [EVENTS REPLICAS]
-Writes OUTPUT_DIR/gpu_profile.txt (the 40 largest by own time and by cumulative time).
+Writes OUTPUT_DIR/gpu_profile.txt (the 40 largest by own time and by cumulative time) and
+OUTPUT_DIR/gpu_line_profile.txt.
 """
 
 from __future__ import annotations
@@ -63,7 +67,31 @@ def main() -> None:
         pstats.Stats(profile, stream=text).strip_dirs().sort_stats(order).print_stats(40)
     (out / "gpu_profile.txt").write_text(text.getvalue())
     stats = pstats.Stats(profile, stream=sys.stdout)
-    stats.strip_dirs().sort_stats("tottime").print_stats(25)
+    stats.strip_dirs().sort_stats("tottime").print_stats(15)
+    line_profile(out, batches, merge, replicas)
+
+
+def line_profile(out: Path, batches, merge: int, replicas: int) -> None:
+    """Time per line of the step's functions, launches blocking (needs line_profiler)."""
+    try:
+        from line_profiler import LineProfiler
+    except ImportError:
+        print("line_profiler not installed: no time per line")
+        return
+    from hfe.measurement.columns import batch_columns
+    from hfe.measurement.hfe import HfeAccumulator
+    from hfe.stats.exact_sums import EventBinGroups, MomentSums, exact_bincount
+    from hfe.stats.replica_sums import ReplicaSums
+
+    profiler = LineProfiler(HfeAccumulator.fill, ReplicaSums.add, batch_columns, MomentSums.add, EventBinGroups.__init__,
+                            EventBinGroups.sums, exact_bincount)
+    profiler.runcall(fill, batches, STEP, replicas, "cuda", merge)
+    text = io.StringIO()
+    profiler.print_stats(stream=text, output_unit=1e-3, stripzeros=True)
+    (out / "gpu_line_profile.txt").write_text(text.getvalue())
+    profiler_add = LineProfiler(ReplicaSums.add)
+    profiler_add.runcall(fill, batches, STEP, replicas, "cuda", merge)
+    profiler_add.print_stats(output_unit=1e-3, stripzeros=True)
 
 
 if __name__ == "__main__":
