@@ -8,8 +8,11 @@ pT binning, grouping per (event, bin), cos 2(phi - Psi) of every electron, count
 Poisson weights and the exact replica sums; on in-memory synthetic Pb-Pb batches of 10^6 events
 (1.5 electrons per event, 14 pT bins; :mod:`hfe.measurement.synthetic`) in steps of 250 000
 events (the GPU also in steps of 2.5 x 10^6), so that file reading is not timed. Reported: event-replicas per second, the speed-up over one CPU core, peak host
-memory (tracemalloc peak of the filling process, all cores: the largest worker) and peak device
-memory (cupy's memory pool), and for the GPU the fraction of its memory bandwidth reached,
+memory (tracemalloc peak of the filling process in a separate fill of its first two steps: the
+peak does not grow with events, and tracemalloc's per-allocation hook, about 3x Python's cost of
+a small array operation, would slow the GPU rows, whose host work is many small calls; all
+cores: the largest worker) and peak device memory (cupy's memory pool), GPU rows timed as the
+median of 3 fills, and for the GPU the fraction of its memory bandwidth reached,
 counting the weight matrix (events x replicas float64, written once and read once by the
 product: 16 bytes per event-replica) as the traffic. Every backend's replica sums are
 compared bit for bit with the one-core CPU sums.
@@ -25,6 +28,7 @@ import platform
 import time
 import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from multiprocessing import get_context
 
 import numpy as np
@@ -54,11 +58,20 @@ def _batch(index: int, step: int):
     return ak.with_field(_BATCH[step], np.arange(index * step, (index + 1) * step, dtype=np.int64), "event_id")
 
 
-def fill(batches: list[int], step: int, replicas: int, backend: str = "cpu", merge: int = 1, part: str = "all"):
+def fill(batches: list[int], step: int, replicas: int, backend: str = "cpu", merge: int = 1, part: str = "all",
+         trace: bool = False, repeat: int = 1):
     """Fill the given batches, ``merge`` consecutive ones concatenated into one step (the same
     events in larger steps); (seconds, tracemalloc peak MB, device pool MB, integer sums).
     ``part``: ``all``; ``columns``, only moving each batch to the backend (its columns);
-    ``nominal``, the measurement without replicas (the sums are then the nominal moments)."""
+    ``nominal``, the measurement without replicas (the sums are then the nominal moments).
+    ``trace``: with tracemalloc (the peak; its per-allocation hook slows Python, so the timed
+    runs go without it). ``repeat``: the median time of that many fills of the same inputs."""
+    runs = [_fill_once(batches, step, replicas, backend, merge, part, trace) for _ in range(repeat)]
+    seconds = sorted(run[0] for run in runs)[len(runs) // 2]
+    return (seconds, *runs[-1][1:])
+
+
+def _fill_once(batches, step, replicas, backend, merge, part, trace):
     import awkward as ak
 
     from hfe.core.backend import array_module
@@ -72,12 +85,14 @@ def fill(batches: list[int], step: int, replicas: int, backend: str = "cpu", mer
         replicas = 0
     inputs = [ak.concatenate([_batch(i, step) for i in batches[k : k + merge]]) for k in range(0, len(batches), merge)]
     # generated before the clock starts
-    warm = HfeAccumulator(_settings(), ReplicaSums(len(PT_EDGES) - 1, stream_key(7), 0, 2, 3, xp))
+    warm = HfeAccumulator(_settings(), ReplicaSums(len(PT_EDGES) - 1, stream_key(7), 0, max(replicas, 2), 3, xp))
     warm.fill("synthetic", inputs[0][:1000])  # first-call costs (imports, tables, kernels) not timed
     pool = None if xp is np else xp.get_default_memory_pool()
     if pool is not None:
+        xp.cuda.get_current_stream().synchronize()
         pool.free_all_blocks()
-    tracemalloc.start()
+    if trace:
+        tracemalloc.start()
     start = time.perf_counter()
     accumulator = HfeAccumulator(_settings(), ReplicaSums(len(PT_EDGES) - 1, stream_key(7), 0, replicas, 3, xp) if replicas else None, xp)
     for batch in inputs:
@@ -90,7 +105,7 @@ def fill(batches: list[int], step: int, replicas: int, backend: str = "cpu", mer
     # on the host: the end of the measurement
     totals = accumulator.replicas.totals() if replicas else accumulator.moments["hfe"].sums
     seconds = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else 0.0
     tracemalloc.stop()
     device = pool.total_bytes() / 1e6 if pool is not None else 0.0
     return seconds, peak, device, totals
@@ -103,12 +118,23 @@ def _one_thread():
 
 def cpu_run(n_batches: int, step: int, replicas: int, workers: int):
     """The batches shared among ``workers`` single-threaded processes (contiguous shares);
-    wall time = the slowest worker's filling time; sums added exactly."""
+    wall time = the slowest worker's filling time; sums added exactly; host MB: the largest
+    worker's tracemalloc peak in a separate fill of its first two batches (the peak does not
+    grow with events)."""
     shares = [list(part) for part in np.array_split(np.arange(n_batches), workers) if len(part)]
     with ProcessPoolExecutor(len(shares), mp_context=get_context("spawn"), initializer=_one_thread) as pool:
         results = list(pool.map(fill, shares, [step] * len(shares), [replicas] * len(shares)))
+        traced = list(pool.map(partial(fill, trace=True), [share[:2] for share in shares], [step] * len(shares), [replicas] * len(shares)))
     totals = {k: sum(r[3][k] for r in results) for k in results[0][3]}
-    return max(r[0] for r in results), max(r[1] for r in results), 0.0, totals
+    return max(r[0] for r in results), max(r[1] for r in traced), 0.0, totals
+
+
+def gpu_run(n_batches: int, step: int, replicas: int, merge: int = 1, part: str = "all"):
+    """The GPU fill: the median time of 3 fills (the GPU rows take about a second, so they are
+    repeated); host MB from a separate traced fill of the first two steps."""
+    seconds, _, device, totals = fill(list(range(n_batches)), step, replicas, "cuda", merge, part, repeat=3)
+    host = fill(list(range(min(n_batches, 2 * merge))), step, replicas, "cuda", merge, part, trace=True)[1]
+    return seconds, host, device, totals
 
 
 def peak_bandwidth() -> float | None:
@@ -165,9 +191,9 @@ def main() -> None:
         if cores > 1 and not (args.gpu_only and gpu):
             rows.append((f"cpu, {cores} cores", cpu_run(n_batches, step, replicas, cores)))
         if gpu:
-            rows.append(("cuda", fill(list(range(n_batches)), step, replicas, "cuda")))
+            rows.append(("cuda", gpu_run(n_batches, step, replicas)))
             merge = max(1, min(GPU_STEP, n_batches * step) // step)  # the same events in fewer, larger steps
-            rows.append((f"cuda, {merge * step:.2g} steps", fill(list(range(n_batches)), step, replicas, "cuda", merge)))
+            rows.append((f"cuda, {merge * step:.2g} steps", gpu_run(n_batches, step, replicas, merge)))
         reference = rows[0][1] if rows[0][0].startswith("cpu") else (None, *rows[0][1][1:])
         for backend, (seconds, host, device, totals) in rows:
             rate = n_batches * step * replicas / seconds
@@ -178,7 +204,7 @@ def main() -> None:
                   f"{host:>9.0f}{device:>10.0f}{bandwidth}{str(identical):>10}", flush=True)
         if gpu:
             parts.append((n_batches * step, replicas, merge * step, rows[-1][1][0],
-                          *(fill(list(range(n_batches)), step, replicas, "cuda", merge, part)[0] for part in ("columns", "nominal"))))
+                          *(fill(list(range(n_batches)), step, replicas, "cuda", merge, part, repeat=3)[0] for part in ("columns", "nominal"))))
     if parts:
         print("\nGPU time by part, in the large steps (seconds): moving the batches to the device; the measurement "
               "without replicas (moving included); the replicas (the rest)")

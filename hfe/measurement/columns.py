@@ -42,7 +42,6 @@ def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_br
     layout = ak.contents.RecordArray([whole.content(name) for name in names], names, length=len(whole))  # nothing else moves
     if not all(_packed(layout, name) for name in names):
         layout = ak.to_packed(layout, highlevel=False)
-    most_electrons = _most_electrons(layout.content(electron_branches[0]))  # on the host, before moving
     host = {("event", name): _buffer(path, name, layout.content(name), jagged=False) for name in event_branches}
     for name in electron_branches:
         content = layout.content(name)
@@ -54,8 +53,12 @@ def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_br
     electrons = {name: moved["electron", name] for name in electron_branches}
     offsets = {name: moved["offsets", name] for name in electron_branches}
     first = electron_branches[0]
-    # every per-electron branch must give each event the same electrons: one transfer checks all
-    differs = xp.stack([(offsets[name] != offsets[first]).any() for name in electron_branches]).tolist()
+    # every per-electron branch must give each event the same electrons, and the most electrons
+    # of one event: one transfer for all
+    counts = offsets[first][1:] - offsets[first][:-1]
+    most = counts.max() if len(counts) else xp.zeros((), dtype=counts.dtype)
+    checks = xp.stack([*((offsets[name] != offsets[first]).any() for name in electron_branches), most]).tolist()
+    differs, most_electrons = [bool(d) for d in checks[:-1]], int(checks[-1])
     if any(differs):
         name = electron_branches[differs.index(True)]
         raise NtupleError(f"{path}: branch '{name}' gives the events of a batch other electron counts than '{first}'")
@@ -64,14 +67,6 @@ def batch_columns(path: str | Path, batch: ak.Array, event_branches, electron_br
     starts = xp.bincount(offsets[1:-1].astype(xp.int64), minlength=n_electrons + 1)[:n_electrons]
     electron_event = xp.cumsum(starts, dtype=xp.int64)
     return BatchColumns(len(layout), events, electrons, electron_event, most_electrons)
-
-
-def _most_electrons(content) -> int:
-    """The most entries of one event of a jagged branch on the host (0 where it is not jagged:
-    that is an error further on)."""
-    if not isinstance(content, ak.contents.ListOffsetArray) or len(content) == 0:
-        return 0
-    return int(np.diff(content.offsets.data).max())
 
 
 def _packed(layout, name: str) -> bool:

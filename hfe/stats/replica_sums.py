@@ -109,7 +109,7 @@ class ReplicaSums:
         # one transfer for the whole call: where each block's electron groups start, the range of
         # the identifiers, and a bound on every block's row sums (the sums over all blocks);
         # blocks check their own only if that bound is not below 2^53
-        bounds = [xp.abs(fixed).sum(axis=0).max() if event_values is not None else xp.zeros(()),
+        bounds = [xp.abs(fixed).sum() if event_values is not None else xp.zeros(()),  # >= each column's sum
                   *(xp.abs(sums).sum(dtype=xp.float64) for _, sums in electron_rows)]
         boundaries = xp.searchsorted(columns, xp.asarray(block_starts)) if electron_rows else xp.zeros(len(block_starts))
         host = to_numpy(xp.concatenate([boundaries.astype(xp.float64), xp.stack([ids.min(), ids.max()]).astype(xp.float64),
@@ -119,20 +119,25 @@ class ReplicaSums:
         row_bound = max(host[len(block_starts) + 2 :].max(), len(ids)) * MAX_WEIGHT
         checked = row_bound < EXACT_LIMIT
         self._totals.reserve(row_bound, f"bootstrap replica sums bounded by {row_bound:.3g} (units of 2^-24)")
+        # where each (event, bin) group goes in its block's rows, flat ((row, event) at
+        # row * block_events + event), for the whole call at once
+        width = self.block_events
+        if electron_rows:
+            place = groups.bin_of.astype(xp.int64) * width + columns % width
+            targets = [(place + row * width, sums) for row, sums in electron_rows]
+        call_sums = xp.zeros((first, self.n_replicas), dtype=xp.int64)
         for block, (start, stop) in enumerate(zip(block_starts[:-1], block_starts[1:])):
-            rows = xp.zeros(first * (stop - start))  # the block's rows, flat: (row, event) at row * m + event
-            matrix = rows.reshape(first, stop - start)
+            rows = xp.zeros(first * width)
+            matrix = rows.reshape(first, width)[:, : stop - start]  # a shorter last block: a view
             if event_values is not None:
                 matrix[:n_values] = fixed[start:stop].T
                 matrix[n_values] = 1.0
-            if electron_rows:
-                low, high = group_starts[block], group_starts[block + 1]
-                bins, events = groups.bin_of[low:high].astype(xp.int64) * (stop - start), columns[low:high] - start
-                for row, sums in electron_rows:  # one flat scatter per row set (each (event, bin) once)
-                    rows[row * (stop - start) + bins + events] = sums[low:high]
-            product = self._product(matrix, self._weights(ids[start:stop]), checked)
-            for total, row in layout:
-                total += product[row : row + len(total)]
+            low, high = (group_starts[block], group_starts[block + 1]) if electron_rows else (0, 0)
+            for target, sums in targets if electron_rows else ():  # one flat scatter per row set (each group once)
+                rows[target[low:high]] = sums[low:high]
+            call_sums += self._product(matrix, self._weights(ids[start:stop]), checked)
+        for total, row in layout:
+            total += call_sums[row : row + len(total)]
 
     def add_electrons(self, event_ids, bins, weight, value) -> None:
         """Electrons with the identifier of their event, pT bin (-1, n_bins: outside), weight
