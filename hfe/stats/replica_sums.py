@@ -120,11 +120,10 @@ class ReplicaSums:
         checked = row_bound < EXACT_LIMIT
         self._totals.reserve(row_bound, f"bootstrap replica sums bounded by {row_bound:.3g} (units of 2^-24)")
         # where each (event, bin) group goes in its block's rows, flat ((row, event) at
-        # row * block_events + event), for the whole call at once
-        width = self.block_events
-        if electron_rows:
-            place = groups.bin_of.astype(xp.int64) * width + columns % width
-            targets = [(place + row * width, sums) for row, sums in electron_rows]
+        # row * width + event), for the whole call at once; a call of one block is as wide as its events
+        width = min(self.block_events, len(ids))
+        place = groups.bin_of.astype(xp.int64) * width + columns % width if electron_rows else None
+        targets = [(place + row * width, sums) for row, sums in electron_rows]
         call_sums = xp.zeros((first, self.n_replicas), dtype=xp.int64)
         for block, (start, stop) in enumerate(zip(block_starts[:-1], block_starts[1:])):
             rows = xp.zeros(first * width)
@@ -132,8 +131,8 @@ class ReplicaSums:
             if event_values is not None:
                 matrix[:n_values] = fixed[start:stop].T
                 matrix[n_values] = 1.0
-            low, high = (group_starts[block], group_starts[block + 1]) if electron_rows else (0, 0)
-            for target, sums in targets if electron_rows else ():  # one flat scatter per row set (each group once)
+            low, high = group_starts[block], group_starts[block + 1]
+            for target, sums in targets:  # one flat scatter per row set (each group once)
                 rows[target[low:high]] = sums[low:high]
             call_sums += self._product(matrix, self._weights(ids[start:stop]), checked)
         for total, row in layout:
